@@ -1,0 +1,32 @@
+import { CacheConnectionError, CacheError } from '../cache.errors.js';
+
+// Server replies that mean "this node cannot serve you right now", not "your command is wrong".
+const UNAVAILABLE_REPLY = /^(READONLY|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|BUSY)\b/;
+
+/**
+ * Turns whatever a command threw into this module's typed error for `alias`: connection losses,
+ * timeouts and "node unavailable" replies become {@link CacheConnectionError} (the errors
+ * `ignoreExceptions` may swallow); other server replies a {@link CacheError}; our own errors
+ * pass through unchanged. Programming errors (`TypeError`, `RangeError`, …) are never treated
+ * as connection errors, so `ignoreExceptions` cannot hide a bug.
+ */
+export function toCacheError(err: unknown, alias: string): CacheError {
+  if (err instanceof CacheError) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(e.message)) {
+    return new CacheError(`server replied: ${e.message}`, alias, { cause: e });
+  }
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) {
+    return new CacheError(e.message, alias, { cause: e });
+  }
+  return new CacheConnectionError(e.message, alias, { cause: e });
+}
+
+/** Whether a server reply error says the stored value is not an int64 or the sum overflows. */
+export function isIntegerReplyError(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    err.name === 'ReplyError' &&
+    /not an integer or out of range|would overflow/i.test(err.message)
+  );
+}

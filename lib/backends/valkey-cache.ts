@@ -1,0 +1,981 @@
+import { Logger } from '@nestjs/common';
+import type { Valkey } from 'iovalkey';
+import {
+  CacheArgumentError,
+  CacheConnectionError,
+  CacheDecodeError,
+  CacheError,
+  CacheKeyNotFoundError,
+} from '../cache.errors.js';
+import type { DefaultClient } from '../client/default.client.js';
+import { IdentityCompressor } from '../compressors/identity.compressor.js';
+import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import { CacheLock, type LockOptions } from './cache-lock.js';
+import { isIntegerReplyError, toCacheError } from './errors.js';
+import { LuaScript } from './lua-script.js';
+
+/** A value that can be stored: anything the cache's serializer accepts (JSON by default). */
+export type CacheValue = unknown;
+
+/** `version` of a call; the cache's default `version` when omitted. */
+export interface VersionOption {
+  version?: number;
+}
+
+/** Options of {@link ValkeyCache.set}. */
+export interface SetOptions extends VersionOption {
+  /** Only set when the key does not exist (`SET NX`). */
+  nx?: boolean;
+  /** Only set when the key exists (`SET XX`). */
+  xx?: boolean;
+}
+
+/** Options of the `SCAN`-based calls ({@link ValkeyCache.iterKeys}, `keys`, `deletePattern`). */
+export interface ScanOptions extends VersionOption {
+  /** `COUNT` hint: keys examined per `SCAN` round trip (default 100). */
+  itersize?: number;
+}
+
+/** Options of {@link ValkeyCache.incr} and {@link ValkeyCache.decr}. */
+export interface IncrOptions extends VersionOption {
+  /** Count a missing key as 0 instead of throwing {@link CacheKeyNotFoundError}. */
+  ignoreKeyCheck?: boolean;
+}
+
+/** Options of the `*store` set commands: versions of the destination and of the source keys. */
+export interface StoreOptions extends VersionOption {
+  /** Version of the destination key (default: `version`, then the cache's version). */
+  versionDest?: number;
+  /** Version of the source keys (default: `version`, then the cache's version). */
+  versionKeys?: number;
+}
+
+/** Options of {@link ValkeyCache.sscan} and {@link ValkeyCache.sscanIter}. */
+export interface SscanOptions extends VersionOption {
+  /**
+   * Glob matched against the **encoded** members, as django-valkey does: a string pattern is
+   * serialized like a member (JSON `"bar*"` matches the string members starting with `bar`).
+   * Not allowed when the cache compresses values.
+   */
+  match?: string;
+  /** `COUNT` hint per `SSCAN` round trip (default 10, as Django). */
+  count?: number;
+}
+
+/**
+ * Expiry argument of a call, in **seconds** (fractions kept to the millisecond):
+ * omitted/`undefined` means the cache's default `timeout`, `null` never expires, `<= 0` deletes.
+ */
+export type Timeout = number | null | undefined;
+
+/** The result of {@link ValkeyCache.incr}: a `number`, or a `bigint` beyond 2^53. */
+export type Counter = number | bigint;
+
+const MISSING: unique symbol = Symbol('missing');
+type Missing = typeof MISSING;
+const DEFAULT_ITERSIZE = 100;
+const DEFAULT_SSCAN_COUNT = 10;
+
+// INCRBY only when the key exists; reply with the new value as a bulk string so that values
+// beyond 2^53 keep their precision (a Lua number would pass through a double).
+const INCR_EXISTING = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('INCRBY', KEYS[1], ARGV[1])
+return redis.call('GET', KEYS[1])`);
+const INCR_ANY = new LuaScript(`
+redis.call('INCRBY', KEYS[1], ARGV[1])
+return redis.call('GET', KEYS[1])`);
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A bigint as a `number` when it fits in 2^53, else unchanged. */
+function narrow(n: bigint): Counter {
+  return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
+}
+
+function entriesOf(data: Record<string, CacheValue> | ReadonlyMap<string, CacheValue>): Array<[string, CacheValue]> {
+  return data instanceof Map ? [...(data as ReadonlyMap<string, CacheValue>).entries()] : Object.entries(data);
+}
+
+function listOf<T>(items: Iterable<T>): readonly T[] {
+  return Array.isArray(items) ? (items as readonly T[]) : [...items];
+}
+
+/**
+ * A named cache (django-valkey's `ValkeyCache`), what `@InjectCache(alias)` hands a service.
+ *
+ * - Keys are strings; stored keys are `${keyPrefix}:${version}:${key}` unless a `keyFunction`
+ *   says otherwise, so a Django service using django-valkey with the same prefix shares them.
+ * - Timeouts are in **seconds** (fractions kept, stored with `PX`) unless the method name starts
+ *   with `p` (milliseconds): omitted means the cache's default `timeout` (300 s unless
+ *   configured), `null` never expires, `<= 0` deletes the key.
+ * - Integers are stored as raw ASCII digits (`INCR` works from any client); integers beyond 2^53
+ *   come back as `bigint`.
+ *
+ * With `options.ignoreExceptions`, connection and timeout errors of `get`, `getMany`/`mget`,
+ * `set`, `add`, `setMany`, `mset`, `delete`, `deleteMany`, `hasKey`, `touch` and `getOrSet`
+ * return a fallback (the default value, `{}`, `false`, `0`, every key, or the computed value)
+ * instead of throwing, logged at warn level when `logIgnoredExceptions` is on; every other call,
+ * and every non-connection error, throws a typed {@link CacheError} naming the alias.
+ */
+export class ValkeyCache {
+  /** The cache alias (`CACHES` key). */
+  readonly alias: string;
+  private readonly logger: Logger;
+
+  constructor(
+    /** The validated config of this cache. */
+    readonly config: ResolvedCacheConfig,
+    /** The client that routes commands and encodes values. */
+    readonly client: DefaultClient,
+  ) {
+    this.alias = config.alias;
+    this.logger = new Logger(`ValkeyCache:${config.alias}`);
+  }
+
+  /** The cache's default timeout in seconds (`null`: never expires). */
+  get defaultTimeout(): number | null {
+    return this.config.timeout;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // keys and raw access
+
+  /** Builds the stored key for `key` (`${keyPrefix}:${version}:${key}` by default). */
+  makeKey(key: string, version?: number): string {
+    if (typeof key !== 'string') {
+      throw new CacheArgumentError(`key must be a string, got ${typeof key}`, this.alias);
+    }
+    return this.client.makeKey(key, version);
+  }
+
+  /**
+   * Builds the `SCAN MATCH` pattern for the glob `pattern`: prefix and version are escaped so
+   * their `*`, `?` and `[` match literally; the pattern itself stays a glob.
+   */
+  makePattern(pattern: string, version?: number): string {
+    return this.client.makePattern(pattern, version);
+  }
+
+  /**
+   * The underlying iovalkey client (django-valkey's `get_client`): the primary with
+   * `{ write: true }` (the default), else the next read replica (the primary when none is listed).
+   * Keys sent through it are not prefixed: use {@link makeKey}.
+   */
+  getClient(opts: { write?: boolean } = {}): Valkey {
+    return this.client.getClient(opts.write ?? true);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // internals
+
+  /** Timeout in seconds (undefined: the default) to milliseconds; `null`: never expires. */
+  private toMs(timeout: Timeout): number | null {
+    const t = timeout === undefined ? this.config.timeout : timeout;
+    if (t === null) return null;
+    if (typeof t !== 'number' || Number.isNaN(t)) {
+      throw new CacheArgumentError(`timeout must be a number of seconds or null, got ${String(t)}`, this.alias);
+    }
+    if (t === Infinity) return null;
+    return Math.trunc(t * 1000);
+  }
+
+  private decode(raw: Buffer, fullKey: string): unknown {
+    try {
+      return this.client.codec.decode(raw);
+    } catch (err) {
+      throw new CacheDecodeError(
+        `cannot decode the value of key '${fullKey}': ${(err as Error).message}`,
+        this.alias,
+        fullKey,
+        { cause: err },
+      );
+    }
+  }
+
+  private encode(value: CacheValue): Buffer | string {
+    try {
+      return this.client.codec.encode(value);
+    } catch (err) {
+      throw new CacheArgumentError(`cannot encode value: ${(err as Error).message}`, this.alias, { cause: err });
+    }
+  }
+
+  /** Rethrows `err` as a typed error, or returns `fallback` when `ignoreExceptions` allows it. */
+  private fail<T>(err: unknown, fallback: T): T {
+    const error = toCacheError(err, this.alias);
+    if (this.config.ignoreExceptions && error instanceof CacheConnectionError) {
+      if (this.config.logIgnoredExceptions) this.logger.warn(`ignored: ${error.message}`);
+      return fallback;
+    }
+    throw error;
+  }
+
+  /** Runs a command that `ignoreExceptions` does not cover, typing its errors. */
+  private async run<R>(fn: () => Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toCacheError(err, this.alias);
+    }
+  }
+
+  private async getRaw(fullKey: string): Promise<unknown> {
+    const raw = await this.client.getClient(false).getBuffer(fullKey);
+    return raw === null ? MISSING : this.decode(raw, fullKey);
+  }
+
+  private static setOn(
+    client: Valkey,
+    key: string,
+    payload: Buffer | string,
+    ms: number | null,
+    opts: SetOptions,
+  ): Promise<'OK' | null> {
+    if (ms === null) {
+      if (opts.nx) return client.set(key, payload, 'NX');
+      if (opts.xx) return client.set(key, payload, 'XX');
+      return client.set(key, payload);
+    }
+    if (opts.nx) return client.set(key, payload, 'PX', ms, 'NX');
+    if (opts.xx) return client.set(key, payload, 'PX', ms, 'XX');
+    return client.set(key, payload, 'PX', ms);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // single keys
+
+  /**
+   * Returns the value of `key`, or `defaultValue` (default `null`) when it is missing.
+   * Reads from a replica when the location lists any.
+   */
+  get<T = unknown>(key: string, defaultValue?: null, opts?: VersionOption): Promise<T | null>;
+  get<T = unknown, D = T>(key: string, defaultValue: D, opts?: VersionOption): Promise<T | D>;
+  async get<T, D>(key: string, defaultValue: D | null = null, opts?: VersionOption): Promise<T | D | null> {
+    const k = this.makeKey(key, opts?.version);
+    try {
+      const v = await this.getRaw(k);
+      return v === MISSING ? defaultValue : (v as T);
+    } catch (err) {
+      return this.fail(err, defaultValue);
+    }
+  }
+
+  /**
+   * Stores `value` under `key` for `timeout` seconds (see {@link Timeout}). Returns whether it
+   * was stored: `false` when `nx`/`xx` prevented it. A timeout `<= 0` deletes the key instead and
+   * returns whether it existed; with `nx` it stores nothing and returns whether the key was absent
+   * (an existing key keeps its value and expiry), as Django does.
+   */
+  async set(key: string, value: CacheValue, timeout?: Timeout, opts: SetOptions = {}): Promise<boolean> {
+    const k = this.makeKey(key, opts.version);
+    const ms = this.toMs(timeout);
+    const payload = ms !== null && ms <= 0 ? '' : this.encode(value);
+    const attempt = async (client: Valkey): Promise<boolean> => {
+      if (ms !== null && ms <= 0) {
+        if (opts.nx) return (await client.exists(k)) === 0;
+        return (await client.del(k)) > 0;
+      }
+      return (await ValkeyCache.setOn(client, k, payload, ms, opts)) === 'OK';
+    };
+    try {
+      return await attempt(this.client.getClient(true));
+    } catch (err) {
+      let error = toCacheError(err, this.alias);
+      if (error instanceof CacheConnectionError && !this.config.replicaReadOnly) {
+        // django-valkey's REPLICA_READ_ONLY=False: try the other listed servers in order.
+        for (const other of this.client.writeClients().slice(1)) {
+          try {
+            return await attempt(other);
+          } catch (next) {
+            error = toCacheError(next, this.alias);
+            if (!(error instanceof CacheConnectionError)) break;
+          }
+        }
+      }
+      return this.fail(error, false);
+    }
+  }
+
+  /** Stores `value` only when `key` is absent (`SET NX`); returns whether it was stored. */
+  add(key: string, value: CacheValue, timeout?: Timeout, opts: VersionOption = {}): Promise<boolean> {
+    return this.set(key, value, timeout, { ...opts, nx: true });
+  }
+
+  /** Deletes `key`; returns whether it existed. */
+  async delete(key: string, opts?: VersionOption): Promise<boolean> {
+    const k = this.makeKey(key, opts?.version);
+    try {
+      return (await this.client.getClient(true).del(k)) > 0;
+    } catch (err) {
+      return this.fail(err, false);
+    }
+  }
+
+  /** Whether `key` exists. */
+  async hasKey(key: string, opts?: VersionOption): Promise<boolean> {
+    const k = this.makeKey(key, opts?.version);
+    try {
+      return (await this.client.getClient(false).exists(k)) === 1;
+    } catch (err) {
+      return this.fail(err, false);
+    }
+  }
+
+  /**
+   * Returns the value of `key`; on a miss computes `valueOrFactory` (a function, sync or async,
+   * is called once), stores it with {@link add} for `timeout` seconds and returns what the cache
+   * holds then, so concurrent callers agree on one value. A stored `null` counts as a hit.
+   */
+  async getOrSet<T>(
+    key: string,
+    valueOrFactory: T | (() => T | Promise<T>),
+    timeout?: Timeout,
+    opts: VersionOption = {},
+  ): Promise<T> {
+    const k = this.makeKey(key, opts.version);
+    let found: unknown;
+    let reachable = true;
+    try {
+      found = await this.getRaw(k);
+    } catch (err) {
+      found = this.fail<Missing>(err, MISSING);
+      reachable = false;
+    }
+    if (found !== MISSING) return found as T;
+    const value =
+      typeof valueOrFactory === 'function' ? await (valueOrFactory as () => T | Promise<T>)() : valueOrFactory;
+    // The server was unreachable and ignoreExceptions is on: do not wait for it twice more.
+    if (!reachable || (await this.add(key, value, timeout, opts))) return value;
+    try {
+      const again = await this.getRaw(k);
+      return again === MISSING ? value : (again as T);
+    } catch (err) {
+      return this.fail(err, value);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // many keys (one round trip each)
+
+  /**
+   * Values of the keys that exist, by key; missing keys are omitted. One `MGET`, however many
+   * keys.
+   */
+  async getMany<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Record<string, T>> {
+    const list = listOf(keys);
+    const result: Record<string, T> = {};
+    if (list.length === 0) return result;
+    const full = list.map((k) => this.makeKey(k, opts?.version));
+    let raws: Array<Buffer | null>;
+    try {
+      raws = await this.client.getClient(false).mgetBuffer(full);
+    } catch (err) {
+      return this.fail(err, result);
+    }
+    for (let i = 0; i < list.length; i++) {
+      const raw = raws[i];
+      if (raw !== null && raw !== undefined) result[list[i]!] = this.decode(raw, full[i]!) as T;
+    }
+    return result;
+  }
+
+  /** Same as {@link getMany} (django-valkey's atomic `mget`). */
+  mget<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Record<string, T>> {
+    return this.getMany<T>(keys, opts);
+  }
+
+  /**
+   * Stores every entry with the same `timeout` (seconds) in one pipelined round trip (not
+   * atomic). Returns the keys the server refused (normally `[]`), as Django's `set_many` does.
+   * A timeout `<= 0` deletes the keys.
+   */
+  async setMany(
+    data: Record<string, CacheValue> | ReadonlyMap<string, CacheValue>,
+    timeout?: Timeout,
+    opts?: VersionOption,
+  ): Promise<string[]> {
+    const entries = entriesOf(data);
+    if (entries.length === 0) return [];
+    const ms = this.toMs(timeout);
+    const keys = entries.map(([k]) => this.makeKey(k, opts?.version));
+    const remove = ms !== null && ms <= 0;
+    const payloads = remove ? [] : entries.map(([, v]) => this.encode(v));
+    try {
+      const pipeline = this.client.getClient(true).pipeline();
+      if (remove) {
+        pipeline.del(...keys);
+      } else {
+        for (let i = 0; i < keys.length; i++) {
+          if (ms === null) pipeline.set(keys[i]!, payloads[i]!);
+          else pipeline.set(keys[i]!, payloads[i]!, 'PX', ms);
+        }
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      const failed: string[] = [];
+      for (let i = 0; i < replies.length; i++) {
+        const err = replies[i]![0];
+        if (!err) continue;
+        const error = toCacheError(err, this.alias);
+        if (error instanceof CacheConnectionError) throw error;
+        if (remove) return entries.map(([k]) => k);
+        failed.push(entries[i]![0]);
+      }
+      return failed;
+    } catch (err) {
+      return this.fail(
+        err,
+        entries.map(([k]) => k),
+      );
+    }
+  }
+
+  /**
+   * Stores every entry atomically in one round trip (`MULTI`, `MSET`, a `PEXPIRE` per key when a
+   * timeout applies, `EXEC`). Unlike django-valkey's `mset`, which drops the timeout, this one
+   * applies `timeout` (seconds; omitted: the default) like {@link set}. Returns `true` when stored.
+   */
+  async mset(
+    data: Record<string, CacheValue> | ReadonlyMap<string, CacheValue>,
+    timeout?: Timeout,
+    opts?: VersionOption,
+  ): Promise<boolean> {
+    const entries = entriesOf(data);
+    if (entries.length === 0) return true;
+    const ms = this.toMs(timeout);
+    const remove = ms !== null && ms <= 0;
+    const flat: Array<string | Buffer> = [];
+    const keys: string[] = [];
+    for (const [key, value] of entries) {
+      const k = this.makeKey(key, opts?.version);
+      keys.push(k);
+      if (!remove) flat.push(k, this.encode(value));
+    }
+    try {
+      const multi = this.client.getClient(true).multi();
+      if (remove) multi.del(...keys);
+      else {
+        multi.mset(...flat);
+        if (ms !== null) for (const k of keys) multi.pexpire(k, ms);
+      }
+      const replies = await multi.exec();
+      const firstError = replies?.find(([err]) => err)?.[0];
+      if (firstError) throw firstError;
+      return true;
+    } catch (err) {
+      return this.fail(err, false);
+    }
+  }
+
+  /** Deletes the keys; returns how many existed. One `DEL`, however many keys. */
+  async deleteMany(keys: Iterable<string>, opts?: VersionOption): Promise<number> {
+    const full = listOf(keys).map((k) => this.makeKey(k, opts?.version));
+    if (full.length === 0) return 0;
+    try {
+      return await this.client.getClient(true).del(full);
+    } catch (err) {
+      return this.fail(err, 0);
+    }
+  }
+
+  /**
+   * Deletes **every key in the database** (`FLUSHDB` on the primary), as Django's `clear()`
+   * does, whatever the key prefix. Use {@link deletePattern}`('*')` to delete only this cache's
+   * prefix and version.
+   */
+  async clear(): Promise<void> {
+    await this.run(() => this.client.getClient(true).flushdb());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // counters and versions
+
+  /**
+   * Adds `delta` (an integer; a `bigint` beyond 2^53) to the integer at `key` and returns the new
+   * value (a `bigint` when it does not fit in 2^53). Atomic `INCRBY` while the value fits in
+   * int64; past int64, or on a non-integer value, it reads, adds and writes back keeping the
+   * TTL, as Django does. Throws {@link CacheKeyNotFoundError} when the key is missing, unless
+   * `ignoreKeyCheck` (then a missing key counts from 0 and never expires).
+   */
+  async incr(key: string, delta: number | bigint = 1, opts: IncrOptions = {}): Promise<Counter> {
+    if (typeof delta !== 'bigint' && !Number.isSafeInteger(delta)) {
+      throw new CacheArgumentError(
+        `incr delta must be an integer (a bigint beyond 2^53), got ${String(delta)}`,
+        this.alias,
+      );
+    }
+    const k = this.makeKey(key, opts.version);
+    const client = this.client.getClient(true);
+    let reply: unknown;
+    try {
+      reply = await (opts.ignoreKeyCheck ? INCR_ANY : INCR_EXISTING).run(client, [k], [delta.toString()]);
+    } catch (err) {
+      if (isIntegerReplyError(err)) return this.incrSlow(client, k, key, delta, opts.ignoreKeyCheck ?? false);
+      throw toCacheError(err, this.alias);
+    }
+    if (reply === null) throw new CacheKeyNotFoundError(key, this.alias);
+    return narrow(BigInt(String(reply)));
+  }
+
+  /** Read-add-write fallback of `incr` for values past int64 or not stored as integers. */
+  private async incrSlow(
+    client: Valkey,
+    k: string,
+    key: string,
+    delta: number | bigint,
+    ignoreKeyCheck: boolean,
+  ): Promise<Counter | number> {
+    let raw: Buffer | null;
+    let pttl: number;
+    try {
+      [raw, pttl] = await Promise.all([client.getBuffer(k), client.pttl(k)]);
+    } catch (err) {
+      throw toCacheError(err, this.alias);
+    }
+    let current: unknown = 0;
+    if (raw === null) {
+      if (!ignoreKeyCheck) throw new CacheKeyNotFoundError(key, this.alias);
+    } else {
+      current = this.decode(raw, k);
+    }
+    let next: number | bigint;
+    if (typeof current === 'bigint' || (typeof current === 'number' && Number.isInteger(current))) {
+      next = narrow(BigInt(current) + BigInt(delta));
+    } else if (typeof current === 'number') {
+      next = current + Number(delta);
+    } else {
+      throw new CacheError(`cannot increment '${key}': its value is not a number`, this.alias);
+    }
+    const payload = typeof next === 'bigint' ? next.toString() : this.encode(next);
+    await this.run(() => (pttl > 0 ? client.set(k, payload, 'PX', pttl) : client.set(k, payload)));
+    return next;
+  }
+
+  /** Subtracts `delta` from the integer at `key`; see {@link incr}. */
+  decr(key: string, delta: number | bigint = 1, opts: IncrOptions = {}): Promise<Counter> {
+    return this.incr(key, -delta, opts);
+  }
+
+  /**
+   * Moves `key` from `version` (default: the cache's) to `version + delta`, keeping its value
+   * and TTL (an atomic `RENAME`, which replaces whatever the new version held); returns the new
+   * version. Throws {@link CacheKeyNotFoundError} when the key is missing.
+   */
+  async incrVersion(key: string, delta = 1, opts: VersionOption = {}): Promise<number> {
+    if (!Number.isSafeInteger(delta)) {
+      throw new CacheArgumentError(`version delta must be an integer, got ${String(delta)}`, this.alias);
+    }
+    const version = opts.version ?? this.config.version;
+    const from = this.makeKey(key, version);
+    const to = this.makeKey(key, version + delta);
+    try {
+      if (from !== to) await this.client.getClient(true).rename(from, to);
+      else if (!(await this.client.getClient(true).exists(from))) throw new CacheKeyNotFoundError(key, this.alias);
+      return version + delta;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ReplyError' && /no such key/i.test(err.message)) {
+        throw new CacheKeyNotFoundError(key, this.alias);
+      }
+      throw toCacheError(err, this.alias);
+    }
+  }
+
+  /** Moves `key` to `version - delta`; see {@link incrVersion}. */
+  decrVersion(key: string, delta = 1, opts: VersionOption = {}): Promise<number> {
+    return this.incrVersion(key, -delta, opts);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // expiry
+
+  /** Seconds until `key` expires (rounded by the server): `null` when it never expires, `0` when it is missing. */
+  async ttl(key: string, opts?: VersionOption): Promise<number | null> {
+    return this.remaining('ttl', key, opts);
+  }
+
+  /** Milliseconds until `key` expires: `null` when it never expires, `0` when it is missing. */
+  async pttl(key: string, opts?: VersionOption): Promise<number | null> {
+    return this.remaining('pttl', key, opts);
+  }
+
+  private async remaining(cmd: 'ttl' | 'pttl', key: string, opts?: VersionOption): Promise<number | null> {
+    const k = this.makeKey(key, opts?.version);
+    const t = await this.run(() => this.client.getClient(false)[cmd](k));
+    return t === -1 ? null : t === -2 ? 0 : t;
+  }
+
+  /**
+   * Sets `key` to expire in `timeout` **seconds** (fractions kept to the millisecond; `<= 0`
+   * deletes it). Returns whether the key exists.
+   */
+  async expire(key: string, timeout: number, opts?: VersionOption): Promise<boolean> {
+    return this.pexpire(key, timeout * 1000, opts);
+  }
+
+  /** Sets `key` to expire in `timeout` **milliseconds** (`<= 0` deletes it); returns whether the key exists. */
+  async pexpire(key: string, timeout: number, opts?: VersionOption): Promise<boolean> {
+    this.checkTime(timeout);
+    return this.keyCommand((c, k) => c.pexpire(k, Math.trunc(timeout)), key, opts);
+  }
+
+  /**
+   * Sets `key` to expire at `when`: a `Date`, or **seconds** since the epoch. A time in the past
+   * deletes the key. Returns whether the key existed.
+   */
+  async expireAt(key: string, when: Date | number, opts?: VersionOption): Promise<boolean> {
+    return this.pexpireAt(key, when instanceof Date ? when : when * 1000, opts);
+  }
+
+  /**
+   * Sets `key` to expire at `when`: a `Date`, or **milliseconds** since the epoch. A time in the
+   * past deletes the key. Returns whether the key existed.
+   */
+  async pexpireAt(key: string, when: Date | number, opts?: VersionOption): Promise<boolean> {
+    const ms = when instanceof Date ? when.getTime() : when;
+    this.checkTime(ms);
+    return this.keyCommand((c, k) => c.pexpireat(k, Math.trunc(ms)), key, opts);
+  }
+
+  /** Removes the expiry of `key`; returns whether it had one. */
+  async persist(key: string, opts?: VersionOption): Promise<boolean> {
+    return this.keyCommand((c, k) => c.persist(k), key, opts);
+  }
+
+  private checkTime(ms: number): void {
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+      throw new CacheArgumentError(`expiry must be a finite number, got ${String(ms)}`, this.alias);
+    }
+  }
+
+  private async keyCommand(
+    command: (client: Valkey, key: string) => Promise<number>,
+    key: string,
+    opts?: VersionOption,
+  ): Promise<boolean> {
+    const k = this.makeKey(key, opts?.version);
+    return (await this.run(() => command(this.client.getClient(true), k))) === 1;
+  }
+
+  /**
+   * Resets the expiry of `key` to `timeout` seconds from now (omitted: the cache's default;
+   * `null`: never expires; `<= 0`: deletes it). Returns whether the key exists.
+   */
+  async touch(key: string, timeout?: Timeout, opts?: VersionOption): Promise<boolean> {
+    const ms = this.toMs(timeout);
+    const k = this.makeKey(key, opts?.version);
+    try {
+      const c = this.client.getClient(true);
+      if (ms === null) {
+        // PERSIST answers 0 for a key without expiry; EXISTS says whether it was touched.
+        const replies = await c.multi().persist(k).exists(k).exec();
+        const failed = replies?.find(([err]) => err)?.[0];
+        if (failed) throw failed;
+        return replies?.[1]?.[1] === 1;
+      }
+      return (await c.pexpire(k, ms)) === 1;
+    } catch (err) {
+      return this.fail(err, false);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // patterns (SCAN; prefix and version are escaped, the pattern stays a glob)
+
+  /**
+   * Iterates the user keys matching the glob `pattern` with `SCAN` (`itersize` keys examined per
+   * round trip). Prefix and version are applied and escaped here. `SCAN` may return a key twice.
+   */
+  async *iterKeys(pattern: string, opts: ScanOptions = {}): AsyncGenerator<string, void, undefined> {
+    const match = this.client.makePattern(pattern, opts.version);
+    const count = opts.itersize ?? DEFAULT_ITERSIZE;
+    const client = this.client.getClient(false);
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.run(() => client.scan(cursor, 'MATCH', match, 'COUNT', count));
+      cursor = next;
+      for (const k of keys) yield this.client.reverseKey(k);
+    } while (cursor !== '0');
+  }
+
+  /**
+   * The user keys matching the glob `pattern`, without duplicates. Collected with `SCAN`
+   * (never `KEYS`, which blocks the server), `itersize` keys per round trip.
+   */
+  async keys(pattern: string, opts: ScanOptions = {}): Promise<string[]> {
+    const found = new Set<string>();
+    for await (const k of this.iterKeys(pattern, opts)) found.add(k);
+    return [...found];
+  }
+
+  /**
+   * Deletes every key of this cache's prefix and version matching the glob `pattern`
+   * (`SCAN` with `itersize` keys per round trip, `UNLINK` per batch); returns how many were
+   * deleted. Glob characters in the prefix match literally, so other prefixes are never touched.
+   */
+  async deletePattern(pattern: string, opts: ScanOptions = {}): Promise<number> {
+    const match = this.client.makePattern(pattern, opts.version);
+    const count = opts.itersize ?? DEFAULT_ITERSIZE;
+    const client = this.client.getClient(true);
+    return this.run(async () => {
+      const unlinks: Array<Promise<number>> = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', count);
+        cursor = next;
+        // Sent before the next SCAN on the same connection, awaited at the end: no extra round trip.
+        if (keys.length > 0) unlinks.push(client.unlink(keys));
+      } while (cursor !== '0');
+      let deleted = 0;
+      for (const n of await Promise.all(unlinks)) deleted += n;
+      return deleted;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // locks
+
+  /**
+   * A lock on `key` (prefixed and versioned like any key) that only its owner can release or
+   * extend (django-valkey's `cache.lock()`). Times in seconds. Nothing is sent until
+   * `acquire()` or `run()`.
+   */
+  lock(key: string, opts: LockOptions & VersionOption = {}): CacheLock {
+    return new CacheLock(() => this.client.getClient(true), this.makeKey(key, opts.version), opts, this.alias);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // sets (key prefixed and versioned, members encoded like values)
+
+  private decodeMembers<T>(raws: readonly Buffer[], fullKey: string): Set<T> {
+    const out = new Set<T>();
+    for (const r of raws) out.add(this.decode(r, fullKey) as T);
+    return out;
+  }
+
+  private keysOf(keys: Iterable<string>, version?: number): string[] {
+    const full = listOf(keys).map((k) => this.makeKey(k, version));
+    if (full.length === 0) throw new CacheArgumentError('at least one key is needed', this.alias);
+    return full;
+  }
+
+  /** Adds `members` to the set at `key`; returns how many were new. */
+  async sadd(key: string, members: readonly CacheValue[], opts?: VersionOption): Promise<number> {
+    const k = this.makeKey(key, opts?.version);
+    const encoded = members.map((m) => this.encode(m));
+    if (encoded.length === 0) return 0;
+    return this.run(() => this.client.getClient(true).sadd(k, encoded));
+  }
+
+  /** Number of members of the set at `key` (0 when missing). */
+  async scard(key: string, opts?: VersionOption): Promise<number> {
+    const k = this.makeKey(key, opts?.version);
+    return this.run(() => this.client.getClient(false).scard(k));
+  }
+
+  /** Members of the first set that are in none of the others. */
+  async sdiff<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
+    const full = this.keysOf(keys, opts?.version);
+    return this.run(async () => this.decodeMembers<T>(await this.client.getClient(false).sdiffBuffer(full), full[0]!));
+  }
+
+  /** Stores {@link sdiff}`(keys)` at `dest`; returns its size. */
+  async sdiffstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
+    const d = this.makeKey(dest, opts.versionDest ?? opts.version);
+    const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
+    return this.run(() => this.client.getClient(true).sdiffstore(d, full));
+  }
+
+  /** Members common to all the sets. */
+  async sinter<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
+    const full = this.keysOf(keys, opts?.version);
+    return this.run(async () => this.decodeMembers<T>(await this.client.getClient(false).sinterBuffer(full), full[0]!));
+  }
+
+  /** Stores {@link sinter}`(keys)` at `dest`; returns its size. */
+  async sinterstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
+    const d = this.makeKey(dest, opts.versionDest ?? opts.version);
+    const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
+    return this.run(() => this.client.getClient(true).sinterstore(d, full));
+  }
+
+  /** Members of any of the sets. */
+  async sunion<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
+    const full = this.keysOf(keys, opts?.version);
+    return this.run(async () => this.decodeMembers<T>(await this.client.getClient(false).sunionBuffer(full), full[0]!));
+  }
+
+  /** Stores {@link sunion}`(keys)` at `dest`; returns its size. */
+  async sunionstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
+    const d = this.makeKey(dest, opts.versionDest ?? opts.version);
+    const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
+    return this.run(() => this.client.getClient(true).sunionstore(d, full));
+  }
+
+  /** Whether `member` is in the set at `key`. */
+  async sismember(key: string, member: CacheValue, opts?: VersionOption): Promise<boolean> {
+    const k = this.makeKey(key, opts?.version);
+    const m = this.encode(member);
+    return this.run(async () => (await this.client.getClient(false).sismember(k, m)) === 1);
+  }
+
+  /** For each of `members`, whether it is in the set at `key`. */
+  async smismember(key: string, members: readonly CacheValue[], opts?: VersionOption): Promise<boolean[]> {
+    const k = this.makeKey(key, opts?.version);
+    const encoded = members.map((m) => this.encode(m));
+    if (encoded.length === 0) return [];
+    return this.run(async () => (await this.client.getClient(false).smismember(k, encoded)).map((r) => r === 1));
+  }
+
+  /** All members of the set at `key` (empty when missing). */
+  async smembers<T = unknown>(key: string, opts?: VersionOption): Promise<Set<T>> {
+    const k = this.makeKey(key, opts?.version);
+    return this.run(async () => this.decodeMembers<T>(await this.client.getClient(false).smembersBuffer(k), k));
+  }
+
+  /** Moves `member` from the set at `source` to the set at `destination`; returns whether it moved. */
+  async smove(source: string, destination: string, member: CacheValue, opts?: VersionOption): Promise<boolean> {
+    const s = this.makeKey(source, opts?.version);
+    const d = this.makeKey(destination, opts?.version);
+    const m = this.encode(member);
+    return this.run(async () => (await this.client.getClient(true).smove(s, d, m)) === 1);
+  }
+
+  /** Removes and returns a random member (`null` when the set is empty). */
+  spop<T = unknown>(key: string, count?: undefined, opts?: VersionOption): Promise<T | null>;
+  /** Removes and returns up to `count` random members. */
+  spop<T = unknown>(key: string, count: number, opts?: VersionOption): Promise<Set<T>>;
+  async spop<T>(key: string, count?: number, opts?: VersionOption): Promise<T | null | Set<T>> {
+    const k = this.makeKey(key, opts?.version);
+    return this.run(async () => {
+      const c = this.client.getClient(true);
+      if (count === undefined) {
+        const raw = await c.spopBuffer(k);
+        return raw === null ? null : (this.decode(raw, k) as T);
+      }
+      return this.decodeMembers<T>(await c.spopBuffer(k, count), k);
+    });
+  }
+
+  /** A random member (`null` when the set is empty). */
+  srandmember<T = unknown>(key: string, count?: undefined, opts?: VersionOption): Promise<T | null>;
+  /** `count` random members: distinct when positive, possibly repeated when negative. */
+  srandmember<T = unknown>(key: string, count: number, opts?: VersionOption): Promise<T[]>;
+  async srandmember<T>(key: string, count?: number, opts?: VersionOption): Promise<T | null | T[]> {
+    const k = this.makeKey(key, opts?.version);
+    return this.run(async () => {
+      const c = this.client.getClient(false);
+      if (count === undefined) {
+        const raw = await c.srandmemberBuffer(k);
+        return raw === null ? null : (this.decode(raw, k) as T);
+      }
+      return (await c.srandmemberBuffer(k, count)).map((r) => this.decode(r, k) as T);
+    });
+  }
+
+  /** Removes `members` from the set at `key`; returns how many were there. */
+  async srem(key: string, members: readonly CacheValue[], opts?: VersionOption): Promise<number> {
+    const k = this.makeKey(key, opts?.version);
+    const encoded = members.map((m) => this.encode(m));
+    if (encoded.length === 0) return 0;
+    return this.run(() => this.client.getClient(true).srem(k, encoded));
+  }
+
+  /**
+   * Iterates the members of the set at `key` with `SSCAN` (`count` per round trip). `SSCAN` may
+   * return a member twice. See {@link SscanOptions.match}.
+   */
+  async *sscanIter<T = unknown>(key: string, opts: SscanOptions = {}): AsyncGenerator<T, void, undefined> {
+    const k = this.makeKey(key, opts.version);
+    const args: Array<string | Buffer | number> = [];
+    if (opts.match !== undefined) args.push('MATCH', this.encodeMatch(opts.match));
+    args.push('COUNT', opts.count ?? DEFAULT_SSCAN_COUNT);
+    const client = this.client.getClient(false);
+    let cursor = '0';
+    do {
+      const reply = await this.run(() => client.callBuffer('SSCAN', k, cursor, ...args));
+      const [next, raws] = reply as [Buffer, Buffer[]];
+      cursor = next.toString();
+      for (const r of raws) yield this.decode(r, k) as T;
+    } while (cursor !== '0');
+  }
+
+  /** All members of the set at `key`, collected with `SSCAN`; see {@link sscanIter}. */
+  async sscan<T = unknown>(key: string, opts: SscanOptions = {}): Promise<Set<T>> {
+    const out = new Set<T>();
+    for await (const m of this.sscanIter<T>(key, opts)) out.add(m);
+    return out;
+  }
+
+  private encodeMatch(match: string): Buffer | string {
+    if (!(this.client.codec.compressor instanceof IdentityCompressor)) {
+      throw new CacheArgumentError('sscan with match is not supported when values are compressed', this.alias);
+    }
+    return this.encode(match);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // hashes (django-valkey's HashClient: the hash name and the fields are made keys, values encoded)
+
+  /** Sets `field` of the hash `name` to `value`; returns 1 when the field is new, else 0. */
+  async hset(name: string, field: string, value: CacheValue, opts?: VersionOption): Promise<number> {
+    const n = this.makeKey(name, opts?.version);
+    const f = this.makeKey(field, opts?.version);
+    const v = this.encode(value);
+    return this.run(() => this.client.getClient(true).hset(n, f, v));
+  }
+
+  /** The value of `field` in the hash `name`, or `null`. */
+  async hget<T = unknown>(name: string, field: string, opts?: VersionOption): Promise<T | null> {
+    const n = this.makeKey(name, opts?.version);
+    const f = this.makeKey(field, opts?.version);
+    const raw = await this.run(() => this.client.getClient(false).hgetBuffer(n, f));
+    return raw === null ? null : (this.decode(raw, `${n} ${f}`) as T);
+  }
+
+  /** Every field of the hash `name` (as user keys) with its value. */
+  async hgetall<T = unknown>(name: string, opts?: VersionOption): Promise<Record<string, T>> {
+    const n = this.makeKey(name, opts?.version);
+    const raw = await this.run(() => this.client.getClient(false).hgetallBuffer(n));
+    const out: Record<string, T> = {};
+    for (const [f, v] of Object.entries(raw)) out[this.client.reverseKey(f)] = this.decode(v, `${n} ${f}`) as T;
+    return out;
+  }
+
+  /** Deletes `field` from the hash `name`; returns 1 when it existed, else 0. */
+  async hdel(name: string, field: string, opts?: VersionOption): Promise<number> {
+    const n = this.makeKey(name, opts?.version);
+    const f = this.makeKey(field, opts?.version);
+    return this.run(() => this.client.getClient(true).hdel(n, f));
+  }
+
+  /** Number of fields of the hash `name` (0 when missing). */
+  async hlen(name: string, opts?: VersionOption): Promise<number> {
+    const n = this.makeKey(name, opts?.version);
+    return this.run(() => this.client.getClient(false).hlen(n));
+  }
+
+  /** The fields of the hash `name`, as user keys. */
+  async hkeys(name: string, opts?: VersionOption): Promise<string[]> {
+    const n = this.makeKey(name, opts?.version);
+    const fields = await this.run(() => this.client.getClient(false).hkeys(n));
+    return fields.map((f) => this.client.reverseKey(f));
+  }
+
+  /** Whether the hash `name` has `field`. */
+  async hexists(name: string, field: string, opts?: VersionOption): Promise<boolean> {
+    const n = this.makeKey(name, opts?.version);
+    const f = this.makeKey(field, opts?.version);
+    return (await this.run(() => this.client.getClient(false).hexists(n, f))) === 1;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Django's `close()`: releases this cache's connections when `options.closeConnection` is set;
+   * otherwise a no-op (connections are closed on application shutdown).
+   */
+  async close(): Promise<void> {
+    if (this.config.closeConnection) await this.client.close();
+  }
+}

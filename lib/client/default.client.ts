@@ -1,0 +1,115 @@
+import type { Valkey } from 'iovalkey';
+import type { ConfigProblem } from '../cache.errors.js';
+import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import { ConnectionFactory } from '../pool/connection-factory.js';
+import type { ConnectionFactoryClass, ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
+import type { ValkeyPool } from '../pool/connection-pool.interface.js';
+import { splitLocations } from '../pool/location.js';
+import { ValueCodec } from './value-codec.js';
+
+/**
+ * django-valkey's `DefaultClient`: `location` is one URL, a list, or a comma-separated string;
+ * index 0 is the primary, the rest are replicas. Writes go to the primary; reads rotate over the
+ * replicas when there are any. It owns key making and value encoding, which `ValkeyCache` uses.
+ */
+export class DefaultClient {
+  static readonly defaultConnectionFactory: ConnectionFactoryClass = ConnectionFactory;
+
+  /** Boot-time checks of this client class; none for the default client. */
+  static validateCacheConfig(
+    _config: ResolvedCacheConfig,
+    _factory: ValkeyConnectionFactory,
+  ): Array<Omit<ConfigProblem, 'alias'>> {
+    return [];
+  }
+
+  /** `true` on clients that resolve their servers through Sentinel (`SentinelClient`). */
+  get isSentinel(): boolean {
+    return false;
+  }
+
+  /** The cache alias this client serves. */
+  readonly alias: string;
+  /** Encodes and decodes stored values (serializer + compressor, raw integers). */
+  readonly codec: ValueCodec;
+  /** Pools in location order: index 0 the primary, then the replicas. */
+  protected readonly pools: ValkeyPool[];
+  private nextReplica = 0;
+
+  constructor(
+    readonly config: ResolvedCacheConfig,
+    protected readonly factory: ValkeyConnectionFactory,
+  ) {
+    this.alias = config.alias;
+    this.codec = new ValueCodec(config.serializer, config.compressor);
+    this.pools = this.locationsFor(config).map((url) => factory.connect(url, config));
+  }
+
+  /** The URLs this client connects to; `SentinelClient` expands one service URL into two. */
+  protected locationsFor(config: ResolvedCacheConfig): string[] {
+    return splitLocations(config.locations);
+  }
+
+  /** The pool that takes writes. */
+  get primary(): ValkeyPool {
+    return this.pools[0]!;
+  }
+
+  /** The read pools (empty when the location lists only a primary). */
+  get replicas(): readonly ValkeyPool[] {
+    return this.pools.slice(1);
+  }
+
+  /**
+   * The iovalkey client for the next command (django-valkey's `get_client`): the primary for
+   * writes, else the next replica in rotation (the primary when no replica is listed).
+   */
+  getClient(write = true): Valkey {
+    const pools = this.pools;
+    if (write || pools.length === 1) return pools[0]!.acquire();
+    const i = this.nextReplica;
+    this.nextReplica = i + 1 >= pools.length - 1 ? 0 : i + 1;
+    return pools[1 + i]!.acquire();
+  }
+
+  /**
+   * The clients a write may try in order: the primary, then (with `replicaReadOnly: false`) every
+   * other listed server.
+   */
+  writeClients(): Valkey[] {
+    if (this.config.replicaReadOnly) return [this.pools[0]!.acquire()];
+    return this.pools.map((p) => p.acquire());
+  }
+
+  /** Builds the stored key (`${keyPrefix}:${version}:${key}` by default). */
+  makeKey(key: string, version?: number): string {
+    return this.config.keyFunction(key, this.config.keyPrefix, version ?? this.config.version);
+  }
+
+  /**
+   * Builds a `SCAN`/`KEYS` pattern: the user's pattern is kept as a glob, while prefix and
+   * version are escaped so their `*`, `?` and `[` match literally.
+   */
+  makePattern(pattern: string, version?: number): string {
+    return this.config.keyFunction(
+      pattern,
+      globEscape(this.config.keyPrefix),
+      globEscape(String(version ?? this.config.version)),
+    );
+  }
+
+  /** Recovers the user's key from a stored key. */
+  reverseKey(fullKey: string): string {
+    return this.config.reverseKeyFunction(fullKey);
+  }
+
+  /** Releases this client's pools (closed when no other cache shares them). */
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((p) => (this.factory.release ? this.factory.release(p) : p.close())));
+  }
+}
+
+/** Escapes glob metacharacters so they match literally in `SCAN MATCH`/`KEYS`. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,26 @@
+import { gunzipSync, gzipSync, type ZlibOptions } from 'node:zlib';
+
+import { BaseCompressor, type CompressorOptions } from './base.compressor.js';
+
+/**
+ * gzip format (RFC 1952), what Python's `gzip.compress` writes and `gzip.decompress` reads
+ * (django-valkey `GzipCompressor`); several concatenated members are read as one payload, as
+ * Python does. `level` 0 to 9, default 6: django-valkey uses 9, which measured 2x slower here
+ * on 2-4 KiB values for 1-4 % smaller output (see `DEFAULT_COMPRESS_MIN_LENGTH`).
+ */
+export class GzipCompressor extends BaseCompressor {
+  private readonly options: ZlibOptions;
+
+  constructor(options?: Readonly<CompressorOptions>) {
+    super(options, { min: 0, max: 9, default: 6 });
+    this.options = { level: this.level };
+  }
+
+  protected compressBytes(data: Buffer): Buffer {
+    return gzipSync(data, this.options);
+  }
+
+  protected decompressBytes(data: Buffer): Buffer {
+    return gunzipSync(data);
+  }
+}

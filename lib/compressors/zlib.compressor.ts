@@ -1,0 +1,25 @@
+import { deflateSync, inflateSync, type ZlibOptions } from 'node:zlib';
+
+import { BaseCompressor, type CompressorOptions } from './base.compressor.js';
+
+/**
+ * zlib format (RFC 1950: 2-byte header, deflate data, Adler-32), what Python's `zlib.compress`
+ * writes and `zlib.decompress` reads (django-valkey `ZlibCompressor`, default `wbits=15`).
+ * `level` -1 (library default) to 9, default 6 (as django-valkey).
+ */
+export class ZlibCompressor extends BaseCompressor {
+  private readonly options: ZlibOptions;
+
+  constructor(options?: Readonly<CompressorOptions>) {
+    super(options, { min: -1, max: 9, default: 6 });
+    this.options = { level: this.level };
+  }
+
+  protected compressBytes(data: Buffer): Buffer {
+    return deflateSync(data, this.options);
+  }
+
+  protected decompressBytes(data: Buffer): Buffer {
+    return inflateSync(data);
+  }
+}

@@ -1,0 +1,56 @@
+import type {
+  CacheConfig,
+  ConnectionPoolKwargs,
+  KeyFunction,
+  ReverseKeyFunction,
+  SentinelKwargs,
+} from '../cache.interfaces.js';
+import type { ClientClass } from '../client/client.interface.js';
+import type { Compressor } from '../compressors/compressor.js';
+import type { ConnectionFactoryClass, ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
+import type { ConnectionPoolClass } from '../pool/connection-pool.interface.js';
+import type { Serializer } from '../serializers/serializer.js';
+
+/**
+ * A cache config after validation: names resolved to classes, defaults applied, locations split.
+ * Times are in seconds, as in the config.
+ */
+export interface ResolvedCacheConfig {
+  readonly alias: string;
+  /** The config as the user wrote it. */
+  readonly raw: CacheConfig;
+  readonly locations: readonly string[];
+  /** Default expiry in seconds; `null` never expires. */
+  readonly timeout: number | null;
+  readonly keyPrefix: string;
+  readonly version: number;
+  readonly keyFunction: KeyFunction;
+  readonly reverseKeyFunction: ReverseKeyFunction;
+  readonly clientClass: ClientClass;
+  /** The cache's own factory, when `options.connectionFactory` is set. */
+  readonly connectionFactory?: ConnectionFactoryClass | ValkeyConnectionFactory;
+  /** The pool class, when `options.connectionPoolClass` is set (else the factory's default). */
+  readonly connectionPoolClass?: ConnectionPoolClass;
+  readonly connectionPoolKwargs: ConnectionPoolKwargs;
+  readonly sentinels?: ReadonlyArray<{ host: string; port: number }>;
+  readonly sentinelKwargs?: SentinelKwargs;
+  readonly serializer: Serializer;
+  readonly compressor: Compressor;
+  readonly ignoreExceptions: boolean;
+  readonly logIgnoredExceptions: boolean;
+  /** Upper bound of one command, seconds. */
+  readonly socketTimeout: number;
+  /** Upper bound of opening a connection, seconds. */
+  readonly socketConnectTimeout: number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly closeConnection: boolean;
+  readonly replicaReadOnly: boolean;
+}
+
+/** Default expiry of a cache, in seconds (Django's `TIMEOUT` default). */
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+/** Default bound of one command, in seconds. */
+export const DEFAULT_SOCKET_TIMEOUT_SECONDS = 5;
+/** Default bound of opening a connection, in seconds. */
+export const DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS = 5;

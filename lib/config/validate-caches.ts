@@ -1,0 +1,270 @@
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import type { CacheConfig, SentinelAddressConfig } from '../cache.interfaces.js';
+import { CacheConfigError, type ConfigProblem } from '../cache.errors.js';
+import type { ClientClass } from '../client/client.interface.js';
+import { clientClasses } from '../client/client.registry.js';
+import { compressors, knownUnsupported as unsupportedCompressors } from '../compressors/compressor.registry.js';
+import type { Compressor, CompressorClass } from '../compressors/compressor.js';
+import { connectionFactories, connectionPools } from '../pool/pool.registry.js';
+import type { ConnectionFactoryClass, ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
+import type { ConnectionPoolClass } from '../pool/connection-pool.interface.js';
+import { normalizeSentinels } from '../pool/connection-pool.interface.js';
+import { LocationError, parseLocation, redactLocation, splitLocations } from '../pool/location.js';
+import { serializers, knownUnsupported as unsupportedSerializers } from '../serializers/serializer.registry.js';
+import type { Serializer, SerializerClass } from '../serializers/serializer.js';
+import type { ClassRegistry, Constructor } from './class-registry.js';
+import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
+import { hint } from './did-you-mean.js';
+import { defaultKeyFunction, defaultReverseKeyFunction } from './key-functions.js';
+import {
+  DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
+  DEFAULT_SOCKET_TIMEOUT_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  type ResolvedCacheConfig,
+} from './resolved-config.js';
+
+type Problem = Omit<ConfigProblem, 'alias'>;
+
+/** Backends this module provides, by the names a config may use. */
+const BACKENDS = ['ValkeyCache', 'django_valkey.cache.ValkeyCache', 'django_redis.cache.RedisCache'];
+
+function propertiesOf(dto: Constructor<object>): string[] {
+  return [
+    ...new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName)),
+  ];
+}
+
+const KNOWN = {
+  config: propertiesOf(CacheConfigDto),
+  options: propertiesOf(CacheOptionsDto),
+  sentinelKwargs: propertiesOf(SentinelKwargsDto),
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function unknownKeys(value: unknown, known: readonly string[], prefix: string, out: Problem[]): void {
+  if (!isPlainObject(value)) return;
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) out.push({ path: `${prefix}${key}`, message: `unknown option${hint(key, known)}` });
+  }
+}
+
+function flatten(errors: readonly ValidationError[], prefix: string, out: Problem[]): void {
+  for (const e of errors) {
+    const path = `${prefix}${e.property}`;
+    for (const [name, message] of Object.entries(e.constraints ?? {})) {
+      if (name === 'whitelistValidation') continue; // reported with a hint by unknownKeys()
+      out.push({ path, message: message.replace(new RegExp(`^${e.property} `), '') });
+    }
+    flatten(e.children ?? [], `${path}.`, out);
+  }
+}
+
+function toDto(raw: Record<string, unknown>): CacheConfigDto {
+  const dto = Object.assign(new CacheConfigDto(), raw);
+  if (isPlainObject(raw['options'])) {
+    const options = Object.assign(new CacheOptionsDto(), raw['options']);
+    if (isPlainObject(options.sentinelKwargs)) {
+      options.sentinelKwargs = Object.assign(new SentinelKwargsDto(), options.sentinelKwargs);
+    }
+    dto.options = options;
+  }
+  return dto;
+}
+
+/** Resolves a name, class or instance option against a registry. */
+function resolveNamed<T>(
+  value: unknown,
+  registry: ClassRegistry<T>,
+  path: string,
+  out: Problem[],
+  unsupported: ReadonlyMap<string, string> = new Map(),
+): Constructor<T> | object | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') {
+    const cls = registry.lookup(value);
+    if (cls) return cls;
+    const short = value.slice(value.lastIndexOf('.') + 1);
+    const why = unsupported.get(value) ?? unsupported.get(short);
+    out.push({
+      path,
+      message: why
+        ? `'${value}' is ${why}`
+        : `unknown ${registry.kind} '${value}'${hint(short, registry.names())}; known: ${registry.names().join(', ')}`,
+    });
+    return undefined;
+  }
+  if (typeof value === 'function') return value as Constructor<T>;
+  return value as object;
+}
+
+function resolveSentinels(value: unknown, out: Problem[]): Array<{ host: string; port: number }> | undefined {
+  if (!Array.isArray(value)) return undefined;
+  let ok = true;
+  value.forEach((s: unknown, i) => {
+    const at = `options.sentinels[${i}]`;
+    let host: unknown;
+    let port: unknown;
+    if (Array.isArray(s) && s.length === 2) [host, port] = s;
+    else if (isPlainObject(s)) ({ host, port } = s);
+    else {
+      out.push({ path: at, message: 'must be [host, port] or { host, port }' });
+      ok = false;
+      return;
+    }
+    if (typeof host !== 'string' || host.trim() === '') {
+      out.push({ path: `${at}.host`, message: 'must be a non-empty host name' });
+      ok = false;
+    }
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      out.push({ path: `${at}.port`, message: `must be an integer port 1-65535, got ${JSON.stringify(port)}` });
+      ok = false;
+    }
+  });
+  return ok ? normalizeSentinels(value as SentinelAddressConfig[]) : undefined;
+}
+
+function instantiate<T>(
+  resolved: Constructor<T> | object | undefined,
+  fallback: T,
+  args: Record<string, unknown>,
+  path: string,
+  out: Problem[],
+): T {
+  if (resolved === undefined) return fallback;
+  if (typeof resolved === 'function') {
+    try {
+      return new (resolved as new (o: Record<string, unknown>) => T)(args);
+    } catch (err) {
+      out.push({ path, message: `cannot construct: ${(err as Error).message}` });
+      return fallback;
+    }
+  }
+  return resolved as T;
+}
+
+/** Validates and resolves one cache config; returns problems instead of throwing. */
+function resolveCache(alias: string, raw: unknown, out: Problem[]): ResolvedCacheConfig | undefined {
+  if (!isPlainObject(raw)) {
+    out.push({ path: '', message: 'must be an object with at least `location`' });
+    return undefined;
+  }
+  unknownKeys(raw, KNOWN.config, '', out);
+  unknownKeys(raw['options'], KNOWN.options, 'options.', out);
+  if (isPlainObject(raw['options'])) unknownKeys(raw['options']['sentinelKwargs'], KNOWN.sentinelKwargs, 'options.sentinelKwargs.', out);
+  const errors = validateSync(toDto(raw), { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
+  flatten(errors, '', out);
+
+  const config = raw as unknown as CacheConfig;
+  const options = isPlainObject(raw['options']) ? (raw['options'] as NonNullable<CacheConfig['options']>) : {};
+
+  if (config.backend !== undefined && typeof config.backend === 'string' && !BACKENDS.includes(config.backend)) {
+    out.push({ path: 'backend', message: `unknown backend '${config.backend}'${hint(config.backend, BACKENDS)}; known: ValkeyCache` });
+  }
+
+  const locations = typeof config.location === 'string' || Array.isArray(config.location) ? splitLocations(config.location) : [];
+  if ((typeof config.location === 'string' || Array.isArray(config.location)) && locations.length === 0) {
+    out.push({ path: 'location', message: 'is empty' });
+  }
+  locations.forEach((url, i) => {
+    try {
+      parseLocation(url);
+    } catch (err) {
+      if (!(err instanceof LocationError)) throw err;
+      const at = Array.isArray(config.location) ? `location[${i}]` : 'location';
+      out.push({ path: at, message: `${err.message} (in '${redactLocation(url)}')` });
+    }
+  });
+
+  const clientClass = resolveNamed(options.clientClass, clientClasses, 'options.clientClass', out);
+  const connectionFactory = resolveNamed(options.connectionFactory, connectionFactories, 'options.connectionFactory', out);
+  const poolClass = resolveNamed(options.connectionPoolClass, connectionPools, 'options.connectionPoolClass', out);
+  const compressorArgs: Record<string, unknown> = {};
+  if (options.compressMinLength !== undefined) compressorArgs['minLength'] = options.compressMinLength;
+  if (options.compressLevel !== undefined) compressorArgs['level'] = options.compressLevel;
+  const serializer = instantiate<Serializer>(
+    resolveNamed(options.serializer, serializers, 'options.serializer', out, unsupportedSerializers) as
+      | SerializerClass
+      | Serializer
+      | undefined,
+    new (serializers.lookup('json')!)(),
+    {},
+    'options.serializer',
+    out,
+  );
+  const compressor = instantiate<Compressor>(
+    resolveNamed(options.compressor, compressors, 'options.compressor', out, unsupportedCompressors) as
+      | CompressorClass
+      | Compressor
+      | undefined,
+    new (compressors.lookup('identity')!)(),
+    compressorArgs,
+    'options.compressor',
+    out,
+  );
+  const sentinels = resolveSentinels(options.sentinels, out);
+
+  const resolved: ResolvedCacheConfig = {
+    alias,
+    raw: config,
+    locations,
+    timeout: config.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : config.timeout,
+    keyPrefix: config.keyPrefix ?? '',
+    version: config.version ?? 1,
+    keyFunction: config.keyFunction ?? defaultKeyFunction,
+    reverseKeyFunction: config.reverseKeyFunction ?? defaultReverseKeyFunction,
+    clientClass: (clientClass as ClientClass | undefined) ?? (clientClasses.lookup('DefaultClient') as unknown as ClientClass),
+    connectionPoolKwargs: { ...(options.connectionPoolKwargs ?? {}) },
+    serializer,
+    compressor,
+    ignoreExceptions: options.ignoreExceptions ?? false,
+    logIgnoredExceptions: options.logIgnoredExceptions ?? false,
+    socketTimeout: options.socketTimeout ?? DEFAULT_SOCKET_TIMEOUT_SECONDS,
+    socketConnectTimeout: options.socketConnectTimeout ?? DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
+    closeConnection: options.closeConnection ?? false,
+    replicaReadOnly: options.replicaReadOnly ?? true,
+    ...(connectionFactory !== undefined && {
+      connectionFactory: connectionFactory as ConnectionFactoryClass | ValkeyConnectionFactory,
+    }),
+    ...(poolClass !== undefined && { connectionPoolClass: poolClass as ConnectionPoolClass }),
+    ...(sentinels !== undefined && { sentinels }),
+    ...(options.sentinelKwargs !== undefined && { sentinelKwargs: options.sentinelKwargs }),
+    ...(options.username !== undefined && { username: options.username }),
+    ...(options.password !== undefined && { password: options.password }),
+  };
+  return resolved;
+}
+
+const ALIAS = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/**
+ * Validates every cache of a `CACHES` map at boot and resolves names to classes. Throws one
+ * {@link CacheConfigError} listing every problem, each with its alias and option path.
+ */
+export function validateCaches(caches: unknown): ResolvedCacheConfig[] {
+  const problems: ConfigProblem[] = [];
+  if (!isPlainObject(caches) || Object.keys(caches).length === 0) {
+    throw new CacheConfigError([{ alias: '*', path: '', message: 'caches must be an object with at least one alias' }]);
+  }
+  const seen = new Map<string, string>();
+  const resolved: ResolvedCacheConfig[] = [];
+  for (const [alias, raw] of Object.entries(caches)) {
+    const out: Problem[] = [];
+    if (!ALIAS.test(alias)) {
+      out.push({ path: '', message: `alias '${alias}' must match ${ALIAS} (letters, digits, _ . -)` });
+    }
+    const folded = alias.toLowerCase();
+    const other = seen.get(folded);
+    if (other !== undefined) {
+      out.push({ path: '', message: `alias '${alias}' collides with '${other}' (aliases must differ beyond letter case)` });
+    }
+    seen.set(folded, alias);
+    const config = resolveCache(alias, raw, out);
+    problems.push(...out.map((p) => ({ alias, ...p })));
+    if (config) resolved.push(config);
+  }
+  if (problems.length > 0) throw new CacheConfigError(problems);
+  return resolved;
+}

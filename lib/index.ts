@@ -1,0 +1,60 @@
+// The whole public surface of nestjs-valkey-cache.
+export { CacheModule } from './cache.module.js';
+export { CacheHandler } from './cache.handler.js';
+export { InjectCache, InjectSentinelClient } from './cache.decorators.js';
+export { getCacheToken, getSentinelClientToken, VALKEY_CONNECTION_FACTORY } from './cache.tokens.js';
+export type {
+  CacheConfig,
+  CacheModuleAsyncOptions,
+  CacheModuleOptions,
+  CacheOptions,
+  CachesConfig,
+  CachesConfigFactory,
+  ConnectionPoolKwargs,
+  KeyFunction,
+  Named,
+  ReverseKeyFunction,
+  SentinelAddressConfig,
+  SentinelKwargs,
+} from './cache.interfaces.js';
+export {
+  CacheArgumentError,
+  CacheConfigError,
+  CacheConnectionError,
+  CacheDecodeError,
+  CacheError,
+  CacheKeyNotFoundError,
+  type ConfigProblem,
+} from './cache.errors.js';
+
+export {
+  ValkeyCache,
+  type CacheValue,
+  type Counter,
+  type IncrOptions,
+  type ScanOptions,
+  type SetOptions,
+  type SscanOptions,
+  type StoreOptions,
+  type Timeout,
+  type VersionOption,
+} from './backends/valkey-cache.js';
+export { CacheLock, LockError, LockNotOwnedError, type LockOptions } from './backends/cache-lock.js';
+
+export { DefaultClient } from './client/default.client.js';
+export type { ClientClass } from './client/client.interface.js';
+export { ValueCodec } from './client/value-codec.js';
+
+export { ConnectionFactory } from './pool/connection-factory.js';
+export { ConnectionPool } from './pool/connection-pool.js';
+export type { ConnectionFactoryClass, ValkeyConnectionFactory } from './pool/connection-factory.interface.js';
+export type { ConnectionPoolClass, ConnectionPoolParams, ValkeyPool } from './pool/connection-pool.interface.js';
+export { parseLocation, redactLocation, type ParsedLocation } from './pool/location.js';
+
+export type { ResolvedCacheConfig } from './config/resolved-config.js';
+export { DEFAULT_TIMEOUT_SECONDS, DEFAULT_SOCKET_TIMEOUT_SECONDS, DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS } from './config/resolved-config.js';
+export { defaultKeyFunction, defaultReverseKeyFunction } from './config/key-functions.js';
+
+export type { Serializer, SerializerClass } from './serializers/serializer.js';
+export type { Compressor, CompressorClass } from './compressors/compressor.js';
+export { CompressorError } from './compressors/compressor.js';

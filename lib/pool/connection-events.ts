@@ -1,0 +1,47 @@
+import { Logger } from '@nestjs/common';
+import type { Valkey } from 'iovalkey';
+
+/**
+ * Logs a client's lifecycle (connected, reconnecting, error, closed) under the cache alias that
+ * made it. Errors are logged once per distinct message until the client is ready again, so an
+ * outage does not flood the log. `describe` must already be redacted.
+ */
+export function logConnectionEvents(client: Valkey, alias: string, describe: string): void {
+  const logger = new Logger(`ValkeyCache:${alias}`);
+  let lastError: string | undefined;
+  client.on('ready', () => {
+    lastError = undefined;
+    logger.log(`connected to ${describe}`);
+  });
+  client.on('reconnecting', (delayMs: number) => logger.warn(`reconnecting to ${describe} in ${delayMs} ms`));
+  client.on('error', (err: Error) => {
+    if (err.message === lastError) return;
+    lastError = err.message;
+    logger.error(`connection error on ${describe}: ${err.message}`);
+  });
+  client.on('end', () => logger.log(`connection to ${describe} closed`));
+}
+
+/** How long `closeClient` waits for `QUIT` before it drops the socket, in ms. */
+export const QUIT_TIMEOUT_MS = 1000;
+
+/** Closes a client: `QUIT` (lets pending replies arrive) bounded by {@link QUIT_TIMEOUT_MS}, then disconnect. */
+export async function closeClient(client: Valkey): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.quit().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}

@@ -1,0 +1,103 @@
+import type { ConnectionPoolKwargs } from '../cache.interfaces.js';
+import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import type { ConfigProblem } from '../cache.errors.js';
+import { ConnectionPool } from './connection-pool.js';
+import { connectionKey } from './connection-key.js';
+import { parseLocation, type ParsedLocation } from './location.js';
+import type { ValkeyConnectionFactory } from './connection-factory.interface.js';
+import type { ConnectionPoolClass, ConnectionPoolParams, ValkeyPool } from './connection-pool.interface.js';
+
+interface PoolEntry {
+  pool: ValkeyPool;
+  users: number;
+}
+
+/** Default TCP port of a data node. */
+export const DEFAULT_VALKEY_PORT = 6379;
+
+/**
+ * The default connection factory (django-valkey's `ConnectionFactory`): turns a location URL and
+ * a cache's options into a connection pool, and reuses one pool for every cache whose connection
+ * is the same in every respect that shapes it (address, database, credentials, TLS, timeouts,
+ * pool class and iovalkey options), not just the same URL.
+ */
+export class ConnectionFactory implements ValkeyConnectionFactory {
+  private readonly pools = new Map<string, PoolEntry>();
+  private readonly keys = new Map<ValkeyPool, string>();
+
+  /** The pool class used when a cache sets no `options.connectionPoolClass`. */
+  get defaultPoolClass(): ConnectionPoolClass {
+    return ConnectionPool;
+  }
+
+  /**
+   * Checks what this factory needs of a cache config, at boot. Subclasses add their own rules
+   * (the Sentinel factory requires `options.sentinels`). Paths are relative to the cache config.
+   */
+  validateCacheConfig(_cache: ResolvedCacheConfig): Array<Omit<ConfigProblem, 'alias'>> {
+    return [];
+  }
+
+  connect(url: string, cache: ResolvedCacheConfig): ValkeyPool {
+    const params = this.makeConnectionParams(parseLocation(url), cache);
+    const poolClass = cache.connectionPoolClass ?? this.defaultPoolClass;
+    const key = connectionKey([poolClass, params.location, params.connection, params.sentinels, params.sentinelKwargs]);
+    let entry = this.pools.get(key);
+    if (!entry) {
+      entry = { pool: new poolClass(params), users: 0 };
+      this.pools.set(key, entry);
+      this.keys.set(entry.pool, key);
+    }
+    entry.users++;
+    return entry.pool;
+  }
+
+  /**
+   * Builds the pool parameters for one location: the URL's own settings win over the cache's
+   * options, which win over `connectionPoolKwargs`.
+   */
+  protected makeConnectionParams(location: ParsedLocation, cache: ResolvedCacheConfig): ConnectionPoolParams {
+    const connection: ConnectionPoolKwargs = {
+      ...cache.connectionPoolKwargs,
+      host: location.host,
+      port: location.port ?? DEFAULT_VALKEY_PORT,
+      db: location.db,
+      commandTimeout: Math.round((location.socketTimeout ?? cache.socketTimeout) * 1000),
+      connectTimeout: Math.round((location.socketConnectTimeout ?? cache.socketConnectTimeout) * 1000),
+      connectionName: cache.connectionPoolKwargs.connectionName ?? 'nestjs-valkey-cache',
+    };
+    if (location.path) {
+      connection.path = location.path;
+      delete connection.host;
+      delete connection.port;
+    }
+    const username = location.username ?? cache.username ?? cache.connectionPoolKwargs.username;
+    const password = location.password ?? cache.password ?? cache.connectionPoolKwargs.password;
+    if (username !== undefined) connection.username = username;
+    if (password !== undefined) connection.password = password;
+    if (location.tls) connection.tls = { ...(cache.connectionPoolKwargs.tls ?? {}) };
+    return {
+      alias: cache.alias,
+      location,
+      connection,
+      isPrimary: location.isMaster ?? true,
+    };
+  }
+
+  async release(pool: ValkeyPool): Promise<void> {
+    const key = this.keys.get(pool);
+    if (key === undefined) return;
+    const entry = this.pools.get(key);
+    if (!entry || --entry.users > 0) return;
+    this.pools.delete(key);
+    this.keys.delete(pool);
+    await pool.close();
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()].map((e) => e.pool);
+    this.pools.clear();
+    this.keys.clear();
+    await Promise.allSettled(pools.map((p) => p.close()));
+  }
+}
