@@ -22,26 +22,30 @@ export function logConnectionEvents(client: Valkey, alias: string, describe: str
   client.on('end', () => logger.log(`connection to ${describe} closed`));
 }
 
-/** How long `closeClient` waits for `QUIT` before it drops the socket, in ms. */
+/** How long `closeClient` waits for `QUIT`, and then for the socket to close, in ms. */
 export const QUIT_TIMEOUT_MS = 1000;
 
-/** Closes a client: `QUIT` (lets pending replies arrive) bounded by {@link QUIT_TIMEOUT_MS}, then disconnect. */
+function within(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Closes a client and resolves once its socket is closed: `QUIT` (lets pending replies arrive)
+ * bounded by {@link QUIT_TIMEOUT_MS}, then disconnect, then the `end` event (bounded the same).
+ */
 export async function closeClient(client: Valkey): Promise<void> {
   if (client.status === 'end') return;
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.quit().catch(() => undefined),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
-  }
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  if (client.status === 'ready') await within(QUIT_TIMEOUT_MS, client.quit());
+  client.disconnect();
+  if (client.status !== 'end') await within(QUIT_TIMEOUT_MS, ended);
 }
