@@ -77,7 +77,9 @@ function scanNumber(length: number, code: CodeAt, text: () => string): number | 
 
 /** Whether a payload starting with this byte / char may be a number (digit, `-`, `i`, `n`, `I`, `N`). */
 function mayBeNumber(c: number): boolean {
-  return (c >= ZERO && c <= NINE) || c === MINUS || c === 0x69 || c === 0x6e || c === 0x49 || c === 0x4e;
+  return (
+    (c >= ZERO && c <= NINE) || c === MINUS || c === 0x69 || c === 0x6e || c === 0x49 || c === 0x4e
+  );
 }
 
 /**

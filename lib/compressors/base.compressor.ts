@@ -19,26 +19,27 @@ export interface CompressorOptions {
 
 /**
  * Default minimum length (bytes) above which values are compressed: 1 KiB, chosen by measurement
- * (`node scripts/measure-compression-threshold.mjs`; Node 20.20, 2 shared vCPU; JSON records;
- * times are compress + decompress of one value, medians of repeated runs):
+ * with `node scripts/measure-compression-threshold.mjs` (Node 20.20, 2 shared vCPU, JSON records;
+ * each cell is output size and compress + decompress time of one value, the fastest of 7 samples,
+ * best of two runs):
  *
- * | size  | zlib-6 (out, us) | gzip-6     | brotli-4   | zstd-1    | lz4       |
- * |-------|------------------|------------|------------|-----------|-----------|
- * | 64 B  | 72 B, 18 us      | 84 B, 18   | 65 B, 19   | 73 B, 3.6 | 79 B, 4.5 |
- * | 128 B | 117 B, 24 us     | 131 B, 21  | 104 B, 23  | 116 B, 5  | 143 B, 7  |
- * | 256 B | 187 B, 21 us     | 188 B, 23  | 174 B, 35  | 187 B, 7  | 234 B, 11 |
- * | 512 B | 274 B, 25 us     | 282 B, 25  | 263 B, 41  | 289 B, 7  | 357 B, 13 |
- * | 1 KiB | 383 B, 30 us     | 435 B, 30  | 383 B, 51  | 378 B, 8  | 535 B, 15 |
- * | 4 KiB | 975 B, 42 us     | 996 B, 43  | 980 B, 96  | 1031 B, 22| 1592 B, 23|
- * | 16 KiB| 2982 B, 145 us   | 3005 B, 183| 3003 B, 236| 3221 B, 50| 5368 B, 59|
+ * | input  | zlib-6       | gzip-6       | brotli-4     | zstd-1       | lz4          |
+ * |--------|--------------|--------------|--------------|--------------|--------------|
+ * | 64 B   | 72 B, 21 us  | 84 B, 18 us  | 65 B, 18 us  | 73 B, 6 us   | 79 B, 4 us   |
+ * | 128 B  | 117 B, 22 us | 131 B, 21 us | 104 B, 21 us | 116 B, 6 us  | 143 B, 4 us  |
+ * | 256 B  | 187 B, 20 us | 188 B, 23 us | 174 B, 25 us | 187 B, 7 us  | 234 B, 6 us  |
+ * | 512 B  | 274 B, 22 us | 282 B, 26 us | 263 B, 29 us | 289 B, 10 us | 357 B, 7 us  |
+ * | 1 KiB  | 383 B, 26 us | 435 B, 30 us | 383 B, 38 us | 378 B, 10 us | 535 B, 8 us  |
+ * | 4 KiB  | 975 B, 40 us | 996 B, 44 us | 980 B, 67 us | 1031 B, 26 us| 1592 B, 17 us|
+ * | 16 KiB | 2982 B, 139 us | 3005 B, 153 us | 3003 B, 183 us | 3221 B, 58 us | 5368 B, 47 us |
  *
- * Every node:zlib call (zlib, gzip, brotli) costs 15-20 us however small the input, and below
- * 128 B every compressor makes JSON *larger*; up to 512 B the saving is at most ~240 B
- * (~4 us of wire time at 1 Gbit/s, sent and read once) for 20-40 us of CPU. From 1 KiB values
- * shrink by 60-65 % (zstd pays for itself on a 1 Gbit/s link from there; zlib from ~4 KiB on
- * 1 Gbit/s, from ~1 KiB on a 100 Mbit/s or metered link, and always saves Valkey memory).
- * django-valkey's default, 15 bytes, would spend ~20 us to grow most small values. Set
- * `minLength` lower for zstd/lz4 if memory matters more than CPU.
+ * Every node:zlib call (zlib, gzip, brotli) costs ~15-20 us however small the input. Below
+ * 128 B every compressor makes JSON *larger*; up to 512 B the saving is at most ~250 B (~4 us of
+ * wire time at 1 Gbit/s, counting one write and one read) for 20-30 us of CPU. From 1 KiB values
+ * shrink by 50-65 %: zstd and lz4 pay for their CPU on a 1 Gbit/s link from 1-2 KiB, zlib and
+ * gzip from ~4 KiB (from ~1 KiB on a 100 Mbit/s link), and all of them save Valkey memory.
+ * django-valkey's default, 15 bytes, spends ~20 us to grow most small values. Lower `minLength`
+ * (e.g. 256) for zstd/lz4 when memory matters more than CPU.
  */
 export const DEFAULT_COMPRESS_MIN_LENGTH = 1024;
 
@@ -63,10 +64,17 @@ export abstract class BaseCompressor implements Compressor {
   protected constructor(options: Readonly<CompressorOptions> | undefined, levels: LevelRange) {
     const minLength = options?.minLength ?? DEFAULT_COMPRESS_MIN_LENGTH;
     if (typeof minLength !== 'number' || !Number.isInteger(minLength) || minLength < 0) {
-      throw new RangeError(`${this.constructor.name}: minLength must be an integer >= 0, got ${String(minLength)}`);
+      throw new RangeError(
+        `${this.constructor.name}: minLength must be an integer >= 0, got ${String(minLength)}`,
+      );
     }
     const level = options?.level ?? levels.default;
-    if (typeof level !== 'number' || !Number.isInteger(level) || level < levels.min || level > levels.max) {
+    if (
+      typeof level !== 'number' ||
+      !Number.isInteger(level) ||
+      level < levels.min ||
+      level > levels.max
+    ) {
       throw new RangeError(
         `${this.constructor.name}: level must be an integer from ${levels.min} to ${levels.max}, got ${String(level)}`,
       );
@@ -88,9 +96,12 @@ export abstract class BaseCompressor implements Compressor {
       return this.decompressBytes(data);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new CompressorError(`${this.constructor.name}: not a valid compressed payload (${reason})`, {
-        cause: error,
-      });
+      throw new CompressorError(
+        `${this.constructor.name}: not a valid compressed payload (${reason})`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -113,7 +124,8 @@ export function loadOptionalPackage<T>(packageName: string, className: string): 
     return requireOptional(packageName) as T;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    const missing = code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(packageName);
+    const missing =
+      code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(packageName);
     throw new Error(
       missing
         ? `${className} needs the optional package '${packageName}': run \`npm install ${packageName}\``

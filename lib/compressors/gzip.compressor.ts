@@ -5,8 +5,8 @@ import { BaseCompressor, type CompressorOptions } from './base.compressor.js';
 /**
  * gzip format (RFC 1952), what Python's `gzip.compress` writes and `gzip.decompress` reads
  * (django-valkey `GzipCompressor`); several concatenated members are read as one payload, as
- * Python does. `level` 0 to 9, default 6: django-valkey uses 9, which measured 2x slower here
- * on 2-4 KiB values for 1-4 % smaller output (see `DEFAULT_COMPRESS_MIN_LENGTH`).
+ * Python does. `level` 0 to 9, default 6: django-valkey uses 9, which measured as fast up to
+ * 4 KiB but 1.5x slower at 16 KiB (224 vs 153 us) for 4 % smaller output.
  */
 export class GzipCompressor extends BaseCompressor {
   private readonly options: ZlibOptions;

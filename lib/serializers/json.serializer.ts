@@ -15,8 +15,10 @@ import type { Serializer } from './serializer.js';
  *   `int`; `loads` reads it back as a `bigint` when it is not a safe integer.
  * - A `Date` is written as its ISO string (`toJSON`), as DjangoJSONEncoder writes datetimes.
  *   **It comes back as a string**: `loads` never turns a string into a `Date`.
- * - Objects with a `toJSON` method are written as what it returns (as `JSON.stringify` does).
- *   Other class instances are written as their own enumerable properties (the prototype is lost).
+ * - Class instances with a `toJSON` method are written as what it returns (as `JSON.stringify`
+ *   does); other class instances as their own enumerable properties (the prototype is lost). A
+ *   plain object literal's own `toJSON` function is refused like any function-valued property.
+ * - `-0` is written as `0` (as `JSON.stringify` does).
  * - An object property whose value is `undefined` is omitted (as `JSON.stringify` does).
  * - Symbol-keyed properties are ignored (as `JSON.stringify` does).
  *
@@ -98,7 +100,11 @@ export class Refusal extends Error {
  */
 export function refusedObjectKind(value: object, binaryOk: boolean): string | undefined {
   if (ArrayBuffer.isView(value)) {
-    if (binaryOk && value instanceof Uint8Array && (Buffer.isBuffer(value) || value.constructor === Uint8Array)) {
+    if (
+      binaryOk &&
+      value instanceof Uint8Array &&
+      (Buffer.isBuffer(value) || value.constructor === Uint8Array)
+    ) {
       return undefined;
     }
     return Buffer.isBuffer(value) ? 'a Buffer' : `a ${value.constructor.name}`;
@@ -143,7 +149,8 @@ function check(value: unknown, key: string | number, stack: object[], top: boole
   }
   if (value === null) return PLAIN;
   const obj = value as object;
-  if (stack.length >= CYCLE_CHECK_DEPTH && stack.includes(obj)) throw new Refusal('a circular structure');
+  if (stack.length >= CYCLE_CHECK_DEPTH && stack.includes(obj))
+    throw new Refusal('a circular structure');
   let result: CheckResult = PLAIN;
   if (Array.isArray(obj)) {
     stack.push(obj);
@@ -191,7 +198,8 @@ function check(value: unknown, key: string | number, stack: object[], top: boole
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
     const replaced: unknown = toJSON.call(obj, String(key));
-    if (replaced === undefined && !top) throw new Refusal('an object whose toJSON() returns undefined');
+    if (replaced === undefined && !top)
+      throw new Refusal('an object whose toJSON() returns undefined');
     result = check(replaced, key, stack, top);
     stack.pop();
     return result;
@@ -344,7 +352,8 @@ class JsonParser {
       case undefined:
         return this.fail('unexpected end of input');
       default:
-        if (c === '-' && this.text.startsWith('-Infinity', this.pos)) return this.literal('-Infinity', -Infinity);
+        if (c === '-' && this.text.startsWith('-Infinity', this.pos))
+          return this.literal('-Infinity', -Infinity);
         if (c === '-' || (c >= '0' && c <= '9')) return this.parseNumber();
         return this.fail(`unexpected character ${JSON.stringify(c)}`);
     }
@@ -368,7 +377,12 @@ class JsonParser {
       const value = this.parseValue();
       if (key === '__proto__') {
         // An own property, never the prototype (as JSON.parse does).
-        Object.defineProperty(result, key, { value, writable: true, enumerable: true, configurable: true });
+        Object.defineProperty(result, key, {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
       } else {
         result[key] = value;
       }
@@ -424,7 +438,8 @@ class JsonParser {
     if (text[pos] === '.') {
       integer = false;
       const fracStart = ++pos;
-      while (pos < text.length && text.charCodeAt(pos) >= 0x30 && text.charCodeAt(pos) <= 0x39) pos++;
+      while (pos < text.length && text.charCodeAt(pos) >= 0x30 && text.charCodeAt(pos) <= 0x39)
+        pos++;
       if (pos === fracStart) this.fail('expected a digit after the decimal point');
     }
     if (text[pos] === 'e' || text[pos] === 'E') {
@@ -432,7 +447,8 @@ class JsonParser {
       pos++;
       if (text[pos] === '+' || text[pos] === '-') pos++;
       const expStart = pos;
-      while (pos < text.length && text.charCodeAt(pos) >= 0x30 && text.charCodeAt(pos) <= 0x39) pos++;
+      while (pos < text.length && text.charCodeAt(pos) >= 0x30 && text.charCodeAt(pos) <= 0x39)
+        pos++;
       if (pos === expStart) this.fail('expected a digit in the exponent');
     }
     this.pos = pos;

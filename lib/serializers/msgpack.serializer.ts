@@ -89,7 +89,8 @@ const TWO_53 = 2 ** 53;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 
-const LONE_SURROGATE = 'a string with a lone surrogate (msgpack strings are UTF-8; it would come back as U+FFFD)';
+const LONE_SURROGATE =
+  'a string with a lone surrogate (msgpack strings are UTF-8; it would come back as U+FFFD)';
 
 /** `String.prototype.isWellFormed` (Node 20; not in the ES2022 typings). */
 function isWellFormed(text: string): boolean {
@@ -134,7 +135,8 @@ function check(value: unknown, stack: object[], top: boolean): CheckResult {
   }
   if (value === null) return PLAIN;
   const obj = value as object;
-  if (stack.length >= CYCLE_CHECK_DEPTH && stack.includes(obj)) throw new Refusal('a circular structure');
+  if (stack.length >= CYCLE_CHECK_DEPTH && stack.includes(obj))
+    throw new Refusal('a circular structure');
   let result: CheckResult = PLAIN;
   if (Array.isArray(obj)) {
     stack.push(obj);
@@ -219,7 +221,12 @@ function rewrite(value: unknown): unknown {
     const item = obj[key];
     if (item === undefined) continue;
     if (key === '__proto__') {
-      Object.defineProperty(copy, key, { value: rewrite(item), writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(copy, key, {
+        value: rewrite(item),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
     } else {
       copy[key] = rewrite(item);
     }
