@@ -69,7 +69,10 @@ export class CacheLock {
       throw new LockError(`lock sleep must be >= 0 seconds, got ${pause}`, alias);
     }
     if (blockingTimeout !== undefined && blockingTimeout !== null && !(blockingTimeout >= 0)) {
-      throw new LockError(`lock blockingTimeout must be >= 0 seconds or null, got ${blockingTimeout}`, alias);
+      throw new LockError(
+        `lock blockingTimeout must be >= 0 seconds or null, got ${blockingTimeout}`,
+        alias,
+      );
     }
   }
 
@@ -77,13 +80,18 @@ export class CacheLock {
    * Takes the lock, retrying every `sleep` seconds while it is held elsewhere. Returns `false`
    * when it is held elsewhere and `blocking` is off, or when `blockingTimeout` seconds pass first.
    */
-  async acquire(opts: { blocking?: boolean; blockingTimeout?: number | null } = {}): Promise<boolean> {
+  async acquire(
+    opts: { blocking?: boolean; blockingTimeout?: number | null } = {},
+  ): Promise<boolean> {
     const blocking = opts.blocking ?? this.options.blocking ?? true;
-    const blockingTimeout = opts.blockingTimeout !== undefined ? opts.blockingTimeout : this.options.blockingTimeout;
+    const blockingTimeout =
+      opts.blockingTimeout !== undefined ? opts.blockingTimeout : this.options.blockingTimeout;
     const sleepMs = (this.options.sleep ?? 0.1) * 1000;
     const token = randomUUID();
     const deadline =
-      blockingTimeout === null || blockingTimeout === undefined ? Infinity : Date.now() + blockingTimeout * 1000;
+      blockingTimeout === null || blockingTimeout === undefined
+        ? Infinity
+        : Date.now() + blockingTimeout * 1000;
     for (;;) {
       if (await this.tryTake(token)) {
         this.token = token;
@@ -101,7 +109,13 @@ export class CacheLock {
       const reply =
         timeout === undefined || timeout === null
           ? await this.client().set(this.key, token, 'NX')
-          : await this.client().set(this.key, token, 'PX', Math.max(1, Math.round(timeout * 1000)), 'NX');
+          : await this.client().set(
+              this.key,
+              token,
+              'PX',
+              Math.max(1, Math.round(timeout * 1000)),
+              'NX',
+            );
       return reply === 'OK';
     } catch (err) {
       throw toCacheError(err, this.alias);
@@ -113,7 +127,10 @@ export class CacheLock {
     const token = this.token;
     this.token = undefined;
     if (token === undefined) {
-      throw new LockNotOwnedError(`cannot release lock '${this.key}': not acquired by this owner`, this.alias);
+      throw new LockNotOwnedError(
+        `cannot release lock '${this.key}': not acquired by this owner`,
+        this.alias,
+      );
     }
     let released: unknown;
     try {
@@ -122,7 +139,10 @@ export class CacheLock {
       throw toCacheError(err, this.alias);
     }
     if (released !== 1) {
-      throw new LockNotOwnedError(`cannot release lock '${this.key}': no longer held by this owner`, this.alias);
+      throw new LockNotOwnedError(
+        `cannot release lock '${this.key}': no longer held by this owner`,
+        this.alias,
+      );
     }
   }
 
@@ -146,7 +166,10 @@ export class CacheLock {
       throw toCacheError(err, this.alias);
     }
     if (ok !== 1) {
-      throw new LockNotOwnedError(`cannot extend lock '${this.key}': no longer held by this owner`, this.alias);
+      throw new LockNotOwnedError(
+        `cannot extend lock '${this.key}': no longer held by this owner`,
+        this.alias,
+      );
     }
     return true;
   }

@@ -16,7 +16,12 @@ export function toCacheError(err: unknown, alias: string): CacheError {
   if (e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(e.message)) {
     return new CacheError(`server replied: ${e.message}`, alias, { cause: e });
   }
-  if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) {
+  if (
+    e instanceof TypeError ||
+    e instanceof RangeError ||
+    e instanceof SyntaxError ||
+    e instanceof ReferenceError
+  ) {
     return new CacheError(e.message, alias, { cause: e });
   }
   return new CacheConnectionError(e.message, alias, { cause: e });

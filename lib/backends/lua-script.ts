@@ -12,7 +12,11 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: Valkey, keys: readonly string[], args: ReadonlyArray<string | number | Buffer>): Promise<unknown> {
+  async run(
+    client: Valkey,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number | Buffer>,
+  ): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {

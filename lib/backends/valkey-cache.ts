@@ -94,8 +94,26 @@ function narrow(n: bigint): Counter {
   return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
 }
 
-function entriesOf(data: Record<string, CacheValue> | ReadonlyMap<string, CacheValue>): Array<[string, CacheValue]> {
-  return data instanceof Map ? [...(data as ReadonlyMap<string, CacheValue>).entries()] : Object.entries(data);
+function entriesOf(
+  data: Record<string, CacheValue> | ReadonlyMap<string, CacheValue>,
+): Array<[string, CacheValue]> {
+  return data instanceof Map
+    ? [...(data as ReadonlyMap<string, CacheValue>).entries()]
+    : Object.entries(data);
+}
+
+/** Sets `record[key]`; the key `__proto__` becomes an own property, never the prototype. */
+function put<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    record[key] = value;
+  }
 }
 
 function listOf<T>(items: Iterable<T>): readonly T[] {
@@ -175,7 +193,10 @@ export class ValkeyCache {
     const t = timeout === undefined ? this.config.timeout : timeout;
     if (t === null) return null;
     if (typeof t !== 'number' || Number.isNaN(t)) {
-      throw new CacheArgumentError(`timeout must be a number of seconds or null, got ${String(t)}`, this.alias);
+      throw new CacheArgumentError(
+        `timeout must be a number of seconds or null, got ${String(t)}`,
+        this.alias,
+      );
     }
     if (t === Infinity) return null;
     return Math.trunc(t * 1000);
@@ -198,7 +219,9 @@ export class ValkeyCache {
     try {
       return this.client.codec.encode(value);
     } catch (err) {
-      throw new CacheArgumentError(`cannot encode value: ${(err as Error).message}`, this.alias, { cause: err });
+      throw new CacheArgumentError(`cannot encode value: ${(err as Error).message}`, this.alias, {
+        cause: err,
+      });
     }
   }
 
@@ -226,21 +249,26 @@ export class ValkeyCache {
     return raw === null ? MISSING : this.decode(raw, fullKey);
   }
 
-  private static setOn(
+  /** One attempt of {@link set} on `client`; `ms <= 0` deletes (with `nx`: checks absence). */
+  private static async setOn(
     client: Valkey,
     key: string,
     payload: Buffer | string,
     ms: number | null,
     opts: SetOptions,
-  ): Promise<'OK' | null> {
+  ): Promise<boolean> {
+    let reply: 'OK' | null;
     if (ms === null) {
-      if (opts.nx) return client.set(key, payload, 'NX');
-      if (opts.xx) return client.set(key, payload, 'XX');
-      return client.set(key, payload);
-    }
-    if (opts.nx) return client.set(key, payload, 'PX', ms, 'NX');
-    if (opts.xx) return client.set(key, payload, 'PX', ms, 'XX');
-    return client.set(key, payload, 'PX', ms);
+      if (opts.nx) reply = await client.set(key, payload, 'NX');
+      else if (opts.xx) reply = await client.set(key, payload, 'XX');
+      else reply = await client.set(key, payload);
+    } else if (ms <= 0) {
+      if (opts.nx) return (await client.exists(key)) === 0;
+      return (await client.del(key)) > 0;
+    } else if (opts.nx) reply = await client.set(key, payload, 'PX', ms, 'NX');
+    else if (opts.xx) reply = await client.set(key, payload, 'PX', ms, 'XX');
+    else reply = await client.set(key, payload, 'PX', ms);
+    return reply === 'OK';
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -252,7 +280,11 @@ export class ValkeyCache {
    */
   get<T = unknown>(key: string, defaultValue?: null, opts?: VersionOption): Promise<T | null>;
   get<T = unknown, D = T>(key: string, defaultValue: D, opts?: VersionOption): Promise<T | D>;
-  async get<T, D>(key: string, defaultValue: D | null = null, opts?: VersionOption): Promise<T | D | null> {
+  async get<T, D>(
+    key: string,
+    defaultValue: D | null = null,
+    opts?: VersionOption,
+  ): Promise<T | D | null> {
     const k = this.makeKey(key, opts?.version);
     try {
       const v = await this.getRaw(k);
@@ -268,26 +300,24 @@ export class ValkeyCache {
    * returns whether it existed; with `nx` it stores nothing and returns whether the key was absent
    * (an existing key keeps its value and expiry), as Django does.
    */
-  async set(key: string, value: CacheValue, timeout?: Timeout, opts: SetOptions = {}): Promise<boolean> {
+  async set(
+    key: string,
+    value: CacheValue,
+    timeout?: Timeout,
+    opts: SetOptions = {},
+  ): Promise<boolean> {
     const k = this.makeKey(key, opts.version);
     const ms = this.toMs(timeout);
     const payload = ms !== null && ms <= 0 ? '' : this.encode(value);
-    const attempt = async (client: Valkey): Promise<boolean> => {
-      if (ms !== null && ms <= 0) {
-        if (opts.nx) return (await client.exists(k)) === 0;
-        return (await client.del(k)) > 0;
-      }
-      return (await ValkeyCache.setOn(client, k, payload, ms, opts)) === 'OK';
-    };
     try {
-      return await attempt(this.client.getClient(true));
+      return await ValkeyCache.setOn(this.client.getClient(true), k, payload, ms, opts);
     } catch (err) {
       let error = toCacheError(err, this.alias);
       if (error instanceof CacheConnectionError && !this.config.replicaReadOnly) {
         // django-valkey's REPLICA_READ_ONLY=False: try the other listed servers in order.
         for (const other of this.client.writeClients().slice(1)) {
           try {
-            return await attempt(other);
+            return await ValkeyCache.setOn(other, k, payload, ms, opts);
           } catch (next) {
             error = toCacheError(next, this.alias);
             if (!(error instanceof CacheConnectionError)) break;
@@ -299,7 +329,12 @@ export class ValkeyCache {
   }
 
   /** Stores `value` only when `key` is absent (`SET NX`); returns whether it was stored. */
-  add(key: string, value: CacheValue, timeout?: Timeout, opts: VersionOption = {}): Promise<boolean> {
+  add(
+    key: string,
+    value: CacheValue,
+    timeout?: Timeout,
+    opts: VersionOption = {},
+  ): Promise<boolean> {
     return this.set(key, value, timeout, { ...opts, nx: true });
   }
 
@@ -345,7 +380,9 @@ export class ValkeyCache {
     }
     if (found !== MISSING) return found as T;
     const value =
-      typeof valueOrFactory === 'function' ? await (valueOrFactory as () => T | Promise<T>)() : valueOrFactory;
+      typeof valueOrFactory === 'function'
+        ? await (valueOrFactory as () => T | Promise<T>)()
+        : valueOrFactory;
     // The server was unreachable and ignoreExceptions is on: do not wait for it twice more.
     if (!reachable || (await this.add(key, value, timeout, opts))) return value;
     try {
@@ -363,7 +400,10 @@ export class ValkeyCache {
    * Values of the keys that exist, by key; missing keys are omitted. One `MGET`, however many
    * keys.
    */
-  async getMany<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Record<string, T>> {
+  async getMany<T = unknown>(
+    keys: Iterable<string>,
+    opts?: VersionOption,
+  ): Promise<Record<string, T>> {
     const list = listOf(keys);
     const result: Record<string, T> = {};
     if (list.length === 0) return result;
@@ -376,7 +416,7 @@ export class ValkeyCache {
     }
     for (let i = 0; i < list.length; i++) {
       const raw = raws[i];
-      if (raw !== null && raw !== undefined) result[list[i]!] = this.decode(raw, full[i]!) as T;
+      if (raw !== null && raw !== undefined) put(result, list[i]!, this.decode(raw, full[i]!) as T);
     }
     return result;
   }
@@ -509,9 +549,14 @@ export class ValkeyCache {
     const client = this.client.getClient(true);
     let reply: unknown;
     try {
-      reply = await (opts.ignoreKeyCheck ? INCR_ANY : INCR_EXISTING).run(client, [k], [delta.toString()]);
+      reply = await (opts.ignoreKeyCheck ? INCR_ANY : INCR_EXISTING).run(
+        client,
+        [k],
+        [delta.toString()],
+      );
     } catch (err) {
-      if (isIntegerReplyError(err)) return this.incrSlow(client, k, key, delta, opts.ignoreKeyCheck ?? false);
+      if (isIntegerReplyError(err))
+        return this.incrSlow(client, k, key, delta, opts.ignoreKeyCheck ?? false);
       throw toCacheError(err, this.alias);
     }
     if (reply === null) throw new CacheKeyNotFoundError(key, this.alias);
@@ -525,7 +570,7 @@ export class ValkeyCache {
     key: string,
     delta: number | bigint,
     ignoreKeyCheck: boolean,
-  ): Promise<Counter | number> {
+  ): Promise<Counter> {
     let raw: Buffer | null;
     let pttl: number;
     try {
@@ -564,14 +609,18 @@ export class ValkeyCache {
    */
   async incrVersion(key: string, delta = 1, opts: VersionOption = {}): Promise<number> {
     if (!Number.isSafeInteger(delta)) {
-      throw new CacheArgumentError(`version delta must be an integer, got ${String(delta)}`, this.alias);
+      throw new CacheArgumentError(
+        `version delta must be an integer, got ${String(delta)}`,
+        this.alias,
+      );
     }
     const version = opts.version ?? this.config.version;
     const from = this.makeKey(key, version);
     const to = this.makeKey(key, version + delta);
     try {
       if (from !== to) await this.client.getClient(true).rename(from, to);
-      else if (!(await this.client.getClient(true).exists(from))) throw new CacheKeyNotFoundError(key, this.alias);
+      else if (!(await this.client.getClient(true).exists(from)))
+        throw new CacheKeyNotFoundError(key, this.alias);
       return version + delta;
     } catch (err) {
       if (err instanceof Error && err.name === 'ReplyError' && /no such key/i.test(err.message)) {
@@ -599,7 +648,11 @@ export class ValkeyCache {
     return this.remaining('pttl', key, opts);
   }
 
-  private async remaining(cmd: 'ttl' | 'pttl', key: string, opts?: VersionOption): Promise<number | null> {
+  private async remaining(
+    cmd: 'ttl' | 'pttl',
+    key: string,
+    opts?: VersionOption,
+  ): Promise<number | null> {
     const k = this.makeKey(key, opts?.version);
     const t = await this.run(() => this.client.getClient(false)[cmd](k));
     return t === -1 ? null : t === -2 ? 0 : t;
@@ -686,13 +739,18 @@ export class ValkeyCache {
    * Iterates the user keys matching the glob `pattern` with `SCAN` (`itersize` keys examined per
    * round trip). Prefix and version are applied and escaped here. `SCAN` may return a key twice.
    */
-  async *iterKeys(pattern: string, opts: ScanOptions = {}): AsyncGenerator<string, void, undefined> {
+  async *iterKeys(
+    pattern: string,
+    opts: ScanOptions = {},
+  ): AsyncGenerator<string, void, undefined> {
     const match = this.client.makePattern(pattern, opts.version);
     const count = opts.itersize ?? DEFAULT_ITERSIZE;
     const client = this.client.getClient(false);
     let cursor = '0';
     do {
-      const [next, keys] = await this.run(() => client.scan(cursor, 'MATCH', match, 'COUNT', count));
+      const [next, keys] = await this.run(() =>
+        client.scan(cursor, 'MATCH', match, 'COUNT', count),
+      );
       cursor = next;
       for (const k of keys) yield this.client.reverseKey(k);
     } while (cursor !== '0');
@@ -723,8 +781,14 @@ export class ValkeyCache {
       do {
         const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', count);
         cursor = next;
-        // Sent before the next SCAN on the same connection, awaited at the end: no extra round trip.
-        if (keys.length > 0) unlinks.push(client.unlink(keys));
+        // Sent before the next SCAN on the same connection, awaited at the end: no extra round
+        // trip. The no-op catch keeps an early failure from being an unhandled rejection; the
+        // failure still reaches Promise.all below.
+        if (keys.length > 0) {
+          const unlink = client.unlink(keys);
+          unlink.catch(() => undefined);
+          unlinks.push(unlink);
+        }
       } while (cursor !== '0');
       let deleted = 0;
       for (const n of await Promise.all(unlinks)) deleted += n;
@@ -741,7 +805,12 @@ export class ValkeyCache {
    * `acquire()` or `run()`.
    */
   lock(key: string, opts: LockOptions & VersionOption = {}): CacheLock {
-    return new CacheLock(() => this.client.getClient(true), this.makeKey(key, opts.version), opts, this.alias);
+    return new CacheLock(
+      () => this.client.getClient(true),
+      this.makeKey(key, opts.version),
+      opts,
+      this.alias,
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -776,7 +845,9 @@ export class ValkeyCache {
   /** Members of the first set that are in none of the others. */
   async sdiff<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
     const full = this.keysOf(keys, opts?.version);
-    return this.run(async () => this.decodeMembers<T>(await this.client.getClient(false).sdiffBuffer(full), full[0]!));
+    return this.run(async () =>
+      this.decodeMembers<T>(await this.client.getClient(false).sdiffBuffer(full), full[0]!),
+    );
   }
 
   /** Stores {@link sdiff}`(keys)` at `dest`; returns its size. */
@@ -789,11 +860,17 @@ export class ValkeyCache {
   /** Members common to all the sets. */
   async sinter<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
     const full = this.keysOf(keys, opts?.version);
-    return this.run(async () => this.decodeMembers<T>(await this.client.getClient(false).sinterBuffer(full), full[0]!));
+    return this.run(async () =>
+      this.decodeMembers<T>(await this.client.getClient(false).sinterBuffer(full), full[0]!),
+    );
   }
 
   /** Stores {@link sinter}`(keys)` at `dest`; returns its size. */
-  async sinterstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
+  async sinterstore(
+    dest: string,
+    keys: Iterable<string>,
+    opts: StoreOptions = {},
+  ): Promise<number> {
     const d = this.makeKey(dest, opts.versionDest ?? opts.version);
     const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
     return this.run(() => this.client.getClient(true).sinterstore(d, full));
@@ -802,11 +879,17 @@ export class ValkeyCache {
   /** Members of any of the sets. */
   async sunion<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
     const full = this.keysOf(keys, opts?.version);
-    return this.run(async () => this.decodeMembers<T>(await this.client.getClient(false).sunionBuffer(full), full[0]!));
+    return this.run(async () =>
+      this.decodeMembers<T>(await this.client.getClient(false).sunionBuffer(full), full[0]!),
+    );
   }
 
   /** Stores {@link sunion}`(keys)` at `dest`; returns its size. */
-  async sunionstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
+  async sunionstore(
+    dest: string,
+    keys: Iterable<string>,
+    opts: StoreOptions = {},
+  ): Promise<number> {
     const d = this.makeKey(dest, opts.versionDest ?? opts.version);
     const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
     return this.run(() => this.client.getClient(true).sunionstore(d, full));
@@ -820,21 +903,34 @@ export class ValkeyCache {
   }
 
   /** For each of `members`, whether it is in the set at `key`. */
-  async smismember(key: string, members: readonly CacheValue[], opts?: VersionOption): Promise<boolean[]> {
+  async smismember(
+    key: string,
+    members: readonly CacheValue[],
+    opts?: VersionOption,
+  ): Promise<boolean[]> {
     const k = this.makeKey(key, opts?.version);
     const encoded = members.map((m) => this.encode(m));
     if (encoded.length === 0) return [];
-    return this.run(async () => (await this.client.getClient(false).smismember(k, encoded)).map((r) => r === 1));
+    return this.run(async () =>
+      (await this.client.getClient(false).smismember(k, encoded)).map((r) => r === 1),
+    );
   }
 
   /** All members of the set at `key` (empty when missing). */
   async smembers<T = unknown>(key: string, opts?: VersionOption): Promise<Set<T>> {
     const k = this.makeKey(key, opts?.version);
-    return this.run(async () => this.decodeMembers<T>(await this.client.getClient(false).smembersBuffer(k), k));
+    return this.run(async () =>
+      this.decodeMembers<T>(await this.client.getClient(false).smembersBuffer(k), k),
+    );
   }
 
   /** Moves `member` from the set at `source` to the set at `destination`; returns whether it moved. */
-  async smove(source: string, destination: string, member: CacheValue, opts?: VersionOption): Promise<boolean> {
+  async smove(
+    source: string,
+    destination: string,
+    member: CacheValue,
+    opts?: VersionOption,
+  ): Promise<boolean> {
     const s = this.makeKey(source, opts?.version);
     const d = this.makeKey(destination, opts?.version);
     const m = this.encode(member);
@@ -885,7 +981,10 @@ export class ValkeyCache {
    * Iterates the members of the set at `key` with `SSCAN` (`count` per round trip). `SSCAN` may
    * return a member twice. See {@link SscanOptions.match}.
    */
-  async *sscanIter<T = unknown>(key: string, opts: SscanOptions = {}): AsyncGenerator<T, void, undefined> {
+  async *sscanIter<T = unknown>(
+    key: string,
+    opts: SscanOptions = {},
+  ): AsyncGenerator<T, void, undefined> {
     const k = this.makeKey(key, opts.version);
     const args: Array<string | Buffer | number> = [];
     if (opts.match !== undefined) args.push('MATCH', this.encodeMatch(opts.match));
@@ -909,7 +1008,10 @@ export class ValkeyCache {
 
   private encodeMatch(match: string): Buffer | string {
     if (!(this.client.codec.compressor instanceof IdentityCompressor)) {
-      throw new CacheArgumentError('sscan with match is not supported when values are compressed', this.alias);
+      throw new CacheArgumentError(
+        'sscan with match is not supported when values are compressed',
+        this.alias,
+      );
     }
     return this.encode(match);
   }
@@ -918,7 +1020,12 @@ export class ValkeyCache {
   // hashes (django-valkey's HashClient: the hash name and the fields are made keys, values encoded)
 
   /** Sets `field` of the hash `name` to `value`; returns 1 when the field is new, else 0. */
-  async hset(name: string, field: string, value: CacheValue, opts?: VersionOption): Promise<number> {
+  async hset(
+    name: string,
+    field: string,
+    value: CacheValue,
+    opts?: VersionOption,
+  ): Promise<number> {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
     const v = this.encode(value);
@@ -938,7 +1045,9 @@ export class ValkeyCache {
     const n = this.makeKey(name, opts?.version);
     const raw = await this.run(() => this.client.getClient(false).hgetallBuffer(n));
     const out: Record<string, T> = {};
-    for (const [f, v] of Object.entries(raw)) out[this.client.reverseKey(f)] = this.decode(v, `${n} ${f}`) as T;
+    for (const [f, v] of Object.entries(raw)) {
+      put(out, this.client.reverseKey(f), this.decode(v, `${n} ${f}`) as T);
+    }
     return out;
   }
 

@@ -1,0 +1,192 @@
+/**
+ * Helpers shared by the `cache-*.spec.ts` files: build a cache through Nest the way a user does,
+ * open a plain iovalkey client on the same database, and count commands on the server.
+ */
+import { randomUUID } from 'node:crypto';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Valkey } from 'iovalkey';
+import { CacheModule, getCacheToken, type CacheConfig, type ValkeyCache } from '../../lib/index.js';
+import type { NodeAddress } from '../harness/admin-command.js';
+import { sharedTopology } from '../harness/shared-topology.js';
+
+/** The serializers and compressors every core behaviour runs under. */
+export const SERIALIZERS = ['json', 'msgpack'] as const;
+export const COMPRESSORS = ['identity', 'zlib', 'gzip', 'brotli', 'zstd', 'lz4'] as const;
+
+/** `[serializer, compressor]` pairs: each serializer with each compressor. */
+export const CODEC_MATRIX: ReadonlyArray<readonly [string, string]> = SERIALIZERS.flatMap((s) =>
+  COMPRESSORS.map((c) => [s, c] as const),
+);
+
+/** The shared standalone server started by the integration global setup. */
+export function standalone(): NodeAddress {
+  return sharedTopology().standalone;
+}
+
+/** `valkey://host:port/db` of the shared standalone server. */
+export function standaloneUrl(db: number): string {
+  return sharedTopology().valkeyUrl(db);
+}
+
+/** A cache built through `CacheModule.forRoot`, with a plain client on the same database. */
+export interface CacheFixture {
+  readonly app: TestingModule;
+  readonly cache: ValkeyCache;
+  /** A plain iovalkey client on the standalone server's database (not the cache's connection). */
+  readonly raw: Valkey;
+  /** The cache's connection name (unique per fixture), to find it in `CLIENT LIST`. */
+  readonly connectionName: string;
+  /** Closes the Nest app (and so the cache's connections) and the raw client. */
+  close(): Promise<void>;
+}
+
+/** Several caches of one `CacheModule.forRoot`, by alias. */
+export interface CachesFixture extends Omit<CacheFixture, 'cache'> {
+  readonly caches: Readonly<Record<string, ValkeyCache>>;
+}
+
+/** A cache config whose `location` defaults to the standalone server's database. */
+export type FixtureConfig = Omit<CacheConfig, 'location'> & { location?: CacheConfig['location'] };
+
+/**
+ * Builds the caches through `Test.createTestingModule({ imports: [CacheModule.forRoot(...)] })`
+ * as a user would, and returns them by alias. Every `location` defaults to the standalone
+ * server's database `db`; every connection is named `connectionName`.
+ */
+export async function openCaches(
+  db: number,
+  configs: Record<string, FixtureConfig>,
+): Promise<CachesFixture> {
+  const connectionName = `nvc-test-${randomUUID()}`;
+  const full: Record<string, CacheConfig> = {};
+  for (const [alias, config] of Object.entries(configs)) {
+    const options = config.options ?? {};
+    full[alias] = {
+      ...config,
+      location: config.location ?? standaloneUrl(db),
+      options: {
+        ...options,
+        connectionPoolKwargs: { connectionName, ...(options.connectionPoolKwargs ?? {}) },
+      },
+    };
+  }
+  const app = await Test.createTestingModule({ imports: [CacheModule.forRoot(full)] }).compile();
+  await app.init();
+  const caches = Object.fromEntries(
+    Object.keys(full).map((alias) => [alias, app.get<ValkeyCache>(getCacheToken(alias))]),
+  );
+  const { host, port } = standalone();
+  const raw = new Valkey({ host, port, db, lazyConnect: true, maxRetriesPerRequest: 1 });
+  return {
+    app,
+    caches,
+    raw,
+    connectionName,
+    async close() {
+      await app.close();
+      await raw.quit().catch(() => raw.disconnect());
+    },
+  };
+}
+
+/** {@link openCaches} with one cache, `default` unless `alias` says otherwise. */
+export async function openCache(
+  db: number,
+  config: FixtureConfig = {},
+  alias = 'default',
+): Promise<CacheFixture> {
+  const fx = await openCaches(db, { [alias]: config });
+  return { ...fx, cache: fx.caches[alias]! };
+}
+
+/** `calls` of `cmdstat_<command>` in `INFO commandstats` (0 when never called). */
+export async function commandCalls(client: Valkey, command: string): Promise<number> {
+  const info = await client.info('commandstats');
+  const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(info);
+  return match ? Number(match[1]) : 0;
+}
+
+/** `CLIENT LIST` fields of the connection named `name` (undefined when not connected). */
+export async function clientByName(
+  client: Valkey,
+  name: string,
+): Promise<Record<string, string> | undefined> {
+  const list = (await client.client('LIST')) as string;
+  for (const line of list.split('\n')) {
+    const fields = Object.fromEntries(
+      line
+        .trim()
+        .split(' ')
+        .map((pair) => {
+          const i = pair.indexOf('=');
+          return [pair.slice(0, i), pair.slice(i + 1)] as const;
+        }),
+    );
+    if (fields['name'] === name) return fields;
+  }
+  return undefined;
+}
+
+/**
+ * Commands the connection named `name` has sent so far (`tot-cmds` of `CLIENT LIST`, exact
+ * even while other test files use the same server) and its last command.
+ */
+export async function connectionCommands(
+  client: Valkey,
+  name: string,
+): Promise<{ total: number; last: string }> {
+  const fields = await clientByName(client, name);
+  if (!fields) throw new Error(`no connection named ${name}`);
+  return { total: Number(fields['tot-cmds']), last: fields['cmd'] ?? '' };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What {@link traceCommands} saw: each command sent, and how many round trips they took. */
+export interface CommandTrace<T> {
+  readonly result: T;
+  /** Names of the commands sent, in order (lower case). */
+  readonly commands: string[];
+  /**
+   * Round trips: commands sent before any reply arrived count as one, and each wait for a reply
+   * before sending more starts another.
+   */
+  readonly roundTrips: number;
+}
+
+type SendCommand = Valkey['sendCommand'];
+
+/**
+ * Runs `fn` while recording every command `client` sends (through `sendCommand`, which plain
+ * commands, pipelines and transactions all use). A command sent after `k` replies have arrived
+ * belongs to round trip `k`; the number of distinct `k` is the number of round trips. The client
+ * must already be connected (the handshake would count otherwise).
+ */
+export async function traceCommands<T>(
+  client: Valkey,
+  fn: () => Promise<T>,
+): Promise<CommandTrace<T>> {
+  const commands: string[] = [];
+  const epochs = new Set<number>();
+  let replies = 0;
+  const original: SendCommand = client.sendCommand;
+  const traced: SendCommand = function (this: Valkey, command, stream) {
+    commands.push(command.name.toLowerCase());
+    epochs.add(replies);
+    const settled = (): void => {
+      replies++;
+    };
+    command.promise.then(settled, settled);
+    return original.call(this, command, stream);
+  };
+  client.sendCommand = traced;
+  try {
+    const result = await fn();
+    return { result, commands, roundTrips: epochs.size };
+  } finally {
+    client.sendCommand = original;
+  }
+}
