@@ -42,7 +42,7 @@ export class DefaultClient {
   ) {
     this.alias = config.alias;
     this.codec = new ValueCodec(config.serializer, config.compressor);
-    this.pools = this.locationsFor(config).map((url) => factory.connect(url, config));
+    this.pools = this.connectAll();
   }
 
   /** The URLs this client connects to; `SentinelClient` expands one service URL into two. */
@@ -103,9 +103,20 @@ export class DefaultClient {
     return this.config.reverseKeyFunction(fullKey);
   }
 
-  /** Releases this client's pools (closed when no other cache shares them). */
+  /**
+   * Releases this client's pools (closed when no other cache shares them) and takes fresh ones
+   * from the factory, so the next command reconnects, as Django's `close()` allows.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.pools.map((p) => (this.factory.release ? this.factory.release(p) : p.close())));
+    // Release first: the factory forgets a pool as soon as its last user lets go, so the
+    // fresh connect below cannot be handed the pool that is closing.
+    const closing = this.pools.map((p) => (this.factory.release ? this.factory.release(p) : p.close()));
+    this.pools.splice(0, this.pools.length, ...this.connectAll());
+    await Promise.all(closing);
+  }
+
+  private connectAll(): ValkeyPool[] {
+    return this.locationsFor(this.config).map((url) => this.factory.connect(url, this.config));
   }
 }
 

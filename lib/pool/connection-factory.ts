@@ -12,6 +12,12 @@ interface PoolEntry {
   users: number;
 }
 
+/**
+ * How long a disconnect waits for the socket to close before destroying it, in ms (iovalkey's
+ * default of 2000 ms keeps a timer alive after shutdown, e.g. for a server that never answered).
+ */
+export const DISCONNECT_TIMEOUT_MS = 200;
+
 /** Default TCP port of a data node. */
 export const DEFAULT_VALKEY_PORT = 6379;
 
@@ -65,6 +71,7 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
       commandTimeout: Math.round((location.socketTimeout ?? cache.socketTimeout) * 1000),
       connectTimeout: Math.round((location.socketConnectTimeout ?? cache.socketConnectTimeout) * 1000),
       connectionName: cache.connectionPoolKwargs.connectionName ?? 'nestjs-valkey-cache',
+      disconnectTimeout: cache.connectionPoolKwargs.disconnectTimeout ?? DISCONNECT_TIMEOUT_MS,
     };
     if (location.path) {
       connection.path = location.path;

@@ -116,4 +116,24 @@ describe('CacheModule against a real Valkey', () => {
     await app.close();
     expect(cache.getClient().status).toBe('end');
   });
+
+  it('closeConnection: close() drops the connection and the next call reconnects', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ default: { location: topo.valkeyUrl(DB_A), options: { closeConnection: true } } })],
+    }).compile();
+    const app = moduleRef.createNestApplication();
+    await app.init();
+    const cache = app.get(CacheHandler).get();
+    try {
+      await cache.set('reopen', 'v1');
+      const before = cache.getClient();
+      await cache.close();
+      expect(before.status).toBe('end');
+      expect(await cache.get('reopen')).toBe('v1');
+      expect(cache.getClient()).not.toBe(before);
+    } finally {
+      await app.close();
+    }
+    expect(cache.getClient().status).toBe('end');
+  });
 });
