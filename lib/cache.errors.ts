@@ -30,7 +30,9 @@ export class CacheConfigError extends CacheError {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
       `invalid cache configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  - caches.${p.alias}${p.path ? `.${p.path}` : ''}: ${p.message}`).join('\n'),
+        problems
+          .map((p) => `  - caches.${p.alias}${p.path ? `.${p.path}` : ''}: ${p.message}`)
+          .join('\n'),
     );
   }
 }

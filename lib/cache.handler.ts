@@ -4,7 +4,10 @@ import { CacheConfigError, CacheError, type ConfigProblem } from './cache.errors
 import { VALKEY_CACHE_CONFIGS, VALKEY_CONNECTION_FACTORY } from './cache.tokens.js';
 import type { DefaultClient } from './client/default.client.js';
 import type { ResolvedCacheConfig } from './config/resolved-config.js';
-import type { ConnectionFactoryClass, ValkeyConnectionFactory } from './pool/connection-factory.interface.js';
+import type {
+  ConnectionFactoryClass,
+  ValkeyConnectionFactory,
+} from './pool/connection-factory.interface.js';
 import { isImplicit } from './pool/implicit-factory.js';
 
 /**
@@ -62,7 +65,10 @@ export class CacheHandler implements OnApplicationShutdown {
   get(alias = 'default'): ValkeyCache {
     const cache = this.caches.get(alias);
     if (!cache) {
-      throw new CacheError(`no such cache; configured aliases: ${[...this.caches.keys()].join(', ')}`, alias);
+      throw new CacheError(
+        `no such cache; configured aliases: ${[...this.caches.keys()].join(', ')}`,
+        alias,
+      );
     }
     return cache;
   }
@@ -79,20 +85,26 @@ export class CacheHandler implements OnApplicationShutdown {
 
   /** Closes every connection of every cache: `QUIT` with a bounded wait, then disconnect. */
   async onApplicationShutdown(): Promise<void> {
-    const factories = new Set<ValkeyConnectionFactory>([this.globalFactory, ...this.factories.values()]);
+    const factories = new Set<ValkeyConnectionFactory>([
+      this.globalFactory,
+      ...this.factories.values(),
+    ]);
     for (const cache of this.caches.values()) {
       const own = cache.config.connectionFactory;
       if (own !== undefined && typeof own !== 'function') factories.add(own);
     }
     const results = await Promise.allSettled([...factories].map((f) => f.close?.()));
     for (const r of results) {
-      if (r.status === 'rejected') this.logger.warn(`closing connections failed: ${(r.reason as Error).message}`);
+      if (r.status === 'rejected')
+        this.logger.warn(`closing connections failed: ${(r.reason as Error).message}`);
     }
   }
 }
 
 function hasValidate(
   f: ValkeyConnectionFactory,
-): f is ValkeyConnectionFactory & { validateCacheConfig(c: ResolvedCacheConfig): Array<Omit<ConfigProblem, 'alias'>> } {
+): f is ValkeyConnectionFactory & {
+  validateCacheConfig(c: ResolvedCacheConfig): Array<Omit<ConfigProblem, 'alias'>>;
+} {
   return typeof (f as { validateCacheConfig?: unknown }).validateCacheConfig === 'function';
 }

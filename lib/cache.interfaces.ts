@@ -3,7 +3,10 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisOptions } from 'iovalkey';
 import type { Serializer, SerializerClass } from './serializers/serializer.js';
 import type { Compressor, CompressorClass } from './compressors/compressor.js';
-import type { ValkeyConnectionFactory, ConnectionFactoryClass } from './pool/connection-factory.interface.js';
+import type {
+  ValkeyConnectionFactory,
+  ConnectionFactoryClass,
+} from './pool/connection-factory.interface.js';
 import type { ConnectionPoolClass } from './pool/connection-pool.interface.js';
 import type { ClientClass } from './client/client.interface.js';
 
@@ -18,7 +21,8 @@ export type KeyFunction = (key: string, keyPrefix: string, version: number | str
 export type ReverseKeyFunction = (fullKey: string) => string;
 
 /** A Sentinel address: `[host, port]` as in the seed, or `{ host, port }`. */
-export type SentinelAddressConfig = readonly [host: string, port: number] | { host: string; port: number };
+export type SentinelAddressConfig =
+  readonly [host: string, port: number] | { host: string; port: number };
 
 /**
  * Options for the connections to the sentinels themselves (the seed's `SENTINEL_KWARGS`),
@@ -132,7 +136,8 @@ export interface CachesConfigFactory {
 }
 
 /** Options of {@link CacheModule.forRootAsync}. */
-export interface CacheModuleAsyncOptions extends CacheModuleOptions, Pick<ModuleMetadata, 'imports'> {
+export interface CacheModuleAsyncOptions
+  extends CacheModuleOptions, Pick<ModuleMetadata, 'imports'> {
   /** The aliases the factory will return; each gets its own injection token. */
   aliases: readonly string[];
   /** Providers to inject into `useFactory`. */

@@ -31,7 +31,12 @@ export class CacheModule {
    * CacheModule.forRoot({ default: { location: 'valkey://127.0.0.1:6379/1', timeout: 300 } })
    */
   static forRoot(caches: CachesConfig, moduleOptions: CacheModuleOptions = {}): DynamicModule {
-    return CacheModule.build(Object.keys(caches), { provide: VALKEY_CACHES_OPTIONS, useValue: caches }, moduleOptions, []);
+    return CacheModule.build(
+      Object.keys(caches),
+      { provide: VALKEY_CACHES_OPTIONS, useValue: caches },
+      moduleOptions,
+      [],
+    );
   }
 
   /**
@@ -47,8 +52,16 @@ export class CacheModule {
       const extra = got.filter((a) => !declared.includes(a));
       if (missing.length || extra.length) {
         throw new CacheConfigError([
-          ...missing.map((alias) => ({ alias, path: '', message: 'declared in forRootAsync({ aliases }) but missing from the factory result' })),
-          ...extra.map((alias) => ({ alias, path: '', message: `returned by the factory but not declared in forRootAsync({ aliases }) (declared: ${declared.join(', ')})` })),
+          ...missing.map((alias) => ({
+            alias,
+            path: '',
+            message: 'declared in forRootAsync({ aliases }) but missing from the factory result',
+          })),
+          ...extra.map((alias) => ({
+            alias,
+            path: '',
+            message: `returned by the factory but not declared in forRootAsync({ aliases }) (declared: ${declared.join(', ')})`,
+          })),
         ]);
       }
       return caches;
@@ -56,7 +69,9 @@ export class CacheModule {
     const extraProviders: Provider[] = [];
     let cachesProvider: Provider;
     if (options.useFactory) {
-      const useFactory = options.useFactory as (...args: unknown[]) => CachesConfig | Promise<CachesConfig>;
+      const useFactory = options.useFactory as (
+        ...args: unknown[]
+      ) => CachesConfig | Promise<CachesConfig>;
       cachesProvider = {
         provide: VALKEY_CACHES_OPTIONS,
         useFactory: async (...args: unknown[]) => check(await useFactory(...args)),
@@ -64,15 +79,23 @@ export class CacheModule {
       };
     } else {
       const cls = options.useClass ?? options.useExisting;
-      if (!cls) throw new Error('CacheModule.forRootAsync() needs useFactory, useClass or useExisting');
-      if (options.useClass) extraProviders.push({ provide: options.useClass, useClass: options.useClass });
+      if (!cls)
+        throw new Error('CacheModule.forRootAsync() needs useFactory, useClass or useExisting');
+      if (options.useClass)
+        extraProviders.push({ provide: options.useClass, useClass: options.useClass });
       cachesProvider = {
         provide: VALKEY_CACHES_OPTIONS,
         useFactory: async (f: CachesConfigFactory) => check(await f.createCachesConfig()),
         inject: [cls],
       };
     }
-    return CacheModule.build(declared, cachesProvider, options, options.imports ?? [], extraProviders);
+    return CacheModule.build(
+      declared,
+      cachesProvider,
+      options,
+      options.imports ?? [],
+      extraProviders,
+    );
   }
 
   private static build(
@@ -83,7 +106,11 @@ export class CacheModule {
     extraProviders: Provider[] = [],
   ): DynamicModule {
     const perAlias: Provider[] = aliases.flatMap((alias) => [
-      { provide: getCacheToken(alias), useFactory: (h: CacheHandler) => h.get(alias), inject: [CacheHandler] },
+      {
+        provide: getCacheToken(alias),
+        useFactory: (h: CacheHandler) => h.get(alias),
+        inject: [CacheHandler],
+      },
       {
         provide: getSentinelClientToken(alias),
         useFactory: (h: CacheHandler) => {
@@ -96,8 +123,15 @@ export class CacheModule {
     const providers: Provider[] = [
       cachesProvider,
       ...extraProviders,
-      { provide: VALKEY_CACHE_CONFIGS, useFactory: validateCaches, inject: [VALKEY_CACHES_OPTIONS] },
-      { provide: VALKEY_CONNECTION_FACTORY, useFactory: () => resolveGlobalFactory(moduleOptions.connectionFactory) },
+      {
+        provide: VALKEY_CACHE_CONFIGS,
+        useFactory: validateCaches,
+        inject: [VALKEY_CACHES_OPTIONS],
+      },
+      {
+        provide: VALKEY_CONNECTION_FACTORY,
+        useFactory: () => resolveGlobalFactory(moduleOptions.connectionFactory),
+      },
       CacheHandler,
       ...perAlias,
     ];
@@ -106,7 +140,11 @@ export class CacheModule {
       global: moduleOptions.isGlobal ?? false,
       imports,
       providers,
-      exports: [VALKEY_CONNECTION_FACTORY, CacheHandler, ...perAlias.map((p) => (p as { provide: string }).provide)],
+      exports: [
+        VALKEY_CONNECTION_FACTORY,
+        CacheHandler,
+        ...perAlias.map((p) => (p as { provide: string }).provide),
+      ],
     };
   }
 }

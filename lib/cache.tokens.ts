@@ -2,7 +2,9 @@
  * The global connection factory (django-valkey's `DJANGO_VALKEY_CONNECTION_FACTORY`). Override it
  * in tests (`overrideProvider(VALKEY_CONNECTION_FACTORY)`) to run an app without a server.
  */
-export const VALKEY_CONNECTION_FACTORY = Symbol.for('nestjs-valkey-cache:VALKEY_CONNECTION_FACTORY');
+export const VALKEY_CONNECTION_FACTORY = Symbol.for(
+  'nestjs-valkey-cache:VALKEY_CONNECTION_FACTORY',
+);
 
 /** The validated configs of every cache of the module (internal). */
 export const VALKEY_CACHE_CONFIGS = Symbol.for('nestjs-valkey-cache:VALKEY_CACHE_CONFIGS');

@@ -1,6 +1,9 @@
 import type { ConfigProblem } from '../cache.errors.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
-import type { ConnectionFactoryClass, ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
+import type {
+  ConnectionFactoryClass,
+  ValkeyConnectionFactory,
+} from '../pool/connection-factory.interface.js';
 import type { DefaultClient } from './default.client.js';
 
 /**

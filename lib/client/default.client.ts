@@ -2,7 +2,10 @@ import type { Valkey } from 'iovalkey';
 import type { ConfigProblem } from '../cache.errors.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import { ConnectionFactory } from '../pool/connection-factory.js';
-import type { ConnectionFactoryClass, ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
+import type {
+  ConnectionFactoryClass,
+  ValkeyConnectionFactory,
+} from '../pool/connection-factory.interface.js';
 import type { ValkeyPool } from '../pool/connection-pool.interface.js';
 import { splitLocations } from '../pool/location.js';
 import { ValueCodec } from './value-codec.js';
@@ -110,7 +113,9 @@ export class DefaultClient {
   async close(): Promise<void> {
     // Release first: the factory forgets a pool as soon as its last user lets go, so the
     // fresh connect below cannot be handed the pool that is closing.
-    const closing = this.pools.map((p) => (this.factory.release ? this.factory.release(p) : p.close()));
+    const closing = this.pools.map((p) =>
+      this.factory.release ? this.factory.release(p) : p.close(),
+    );
     this.pools.splice(0, this.pools.length, ...this.connectAll());
     await Promise.all(closing);
   }

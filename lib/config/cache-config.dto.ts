@@ -39,8 +39,11 @@ function IsStringOrStringList(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (v: unknown) =>
           (typeof v === 'string' && v.trim() !== '') ||
-          (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.trim() !== '')),
-        defaultMessage: () => 'must be a non-empty URL string, comma-separated URLs, or a non-empty list of URLs',
+          (Array.isArray(v) &&
+            v.length > 0 &&
+            v.every((s) => typeof s === 'string' && s.trim() !== '')),
+        defaultMessage: () =>
+          'must be a non-empty URL string, comma-separated URLs, or a non-empty list of URLs',
       },
     },
     options,
@@ -54,7 +57,9 @@ function IsNamedOrObject(options?: ValidationOptions): PropertyDecorator {
       name: 'isNamed',
       validator: {
         validate: (v: unknown) =>
-          (typeof v === 'string' && v.trim() !== '') || typeof v === 'function' || (typeof v === 'object' && v !== null),
+          (typeof v === 'string' && v.trim() !== '') ||
+          typeof v === 'function' ||
+          (typeof v === 'object' && v !== null),
         defaultMessage: () => 'must be a class, a registered name, or an instance',
       },
     },

@@ -30,7 +30,9 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
       best = c;
     }
   }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(w.length / 3))
+    ? best
+    : undefined;
 }
 
 /** `" (did you mean 'x'?)"` or `""`. */

@@ -1,5 +1,9 @@
 /** django-valkey's default key function: `${keyPrefix}:${version}:${key}`. */
-export function defaultKeyFunction(key: string, keyPrefix: string, version: number | string): string {
+export function defaultKeyFunction(
+  key: string,
+  keyPrefix: string,
+  version: number | string,
+): string {
   return `${keyPrefix}:${version}:${key}`;
 }
 

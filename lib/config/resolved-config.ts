@@ -7,7 +7,10 @@ import type {
 } from '../cache.interfaces.js';
 import type { ClientClass } from '../client/client.interface.js';
 import type { Compressor } from '../compressors/compressor.js';
-import type { ConnectionFactoryClass, ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
+import type {
+  ConnectionFactoryClass,
+  ValkeyConnectionFactory,
+} from '../pool/connection-factory.interface.js';
 import type { ConnectionPoolClass } from '../pool/connection-pool.interface.js';
 import type { Serializer } from '../serializers/serializer.js';
 

@@ -3,14 +3,23 @@ import type { CacheConfig, SentinelAddressConfig } from '../cache.interfaces.js'
 import { CacheConfigError, type ConfigProblem } from '../cache.errors.js';
 import type { ClientClass } from '../client/client.interface.js';
 import { clientClasses } from '../client/client.registry.js';
-import { compressors, knownUnsupported as unsupportedCompressors } from '../compressors/compressor.registry.js';
+import {
+  compressors,
+  knownUnsupported as unsupportedCompressors,
+} from '../compressors/compressor.registry.js';
 import type { Compressor, CompressorClass } from '../compressors/compressor.js';
 import { connectionFactories, connectionPools } from '../pool/pool.registry.js';
-import type { ConnectionFactoryClass, ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
+import type {
+  ConnectionFactoryClass,
+  ValkeyConnectionFactory,
+} from '../pool/connection-factory.interface.js';
 import type { ConnectionPoolClass } from '../pool/connection-pool.interface.js';
 import { normalizeSentinels } from '../pool/connection-pool.interface.js';
 import { LocationError, parseLocation, redactLocation, splitLocations } from '../pool/location.js';
-import { serializers, knownUnsupported as unsupportedSerializers } from '../serializers/serializer.registry.js';
+import {
+  serializers,
+  knownUnsupported as unsupportedSerializers,
+} from '../serializers/serializer.registry.js';
 import type { Serializer, SerializerClass } from '../serializers/serializer.js';
 import type { ClassRegistry, Constructor } from './class-registry.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
@@ -26,11 +35,19 @@ import {
 type Problem = Omit<ConfigProblem, 'alias'>;
 
 /** Backends this module provides, by the names a config may use. */
-const BACKENDS = ['ValkeyCache', 'django_valkey.cache.ValkeyCache', 'django_redis.cache.RedisCache'];
+const BACKENDS = [
+  'ValkeyCache',
+  'django_valkey.cache.ValkeyCache',
+  'django_redis.cache.RedisCache',
+];
 
 function propertiesOf(dto: Constructor<object>): string[] {
   return [
-    ...new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName)),
+    ...new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(dto, '', true, false)
+        .map((m) => m.propertyName),
+    ),
   ];
 }
 
@@ -44,10 +61,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function unknownKeys(value: unknown, known: readonly string[], prefix: string, out: Problem[]): void {
+function unknownKeys(
+  value: unknown,
+  known: readonly string[],
+  prefix: string,
+  out: Problem[],
+): void {
   if (!isPlainObject(value)) return;
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) out.push({ path: `${prefix}${key}`, message: `unknown option${hint(key, known)}` });
+    if (!known.includes(key))
+      out.push({ path: `${prefix}${key}`, message: `unknown option${hint(key, known)}` });
   }
 }
 
@@ -100,7 +123,10 @@ function resolveNamed<T>(
   return value as object;
 }
 
-function resolveSentinels(value: unknown, out: Problem[]): Array<{ host: string; port: number }> | undefined {
+function resolveSentinels(
+  value: unknown,
+  out: Problem[],
+): Array<{ host: string; port: number }> | undefined {
   if (!Array.isArray(value)) return undefined;
   let ok = true;
   value.forEach((s: unknown, i) => {
@@ -119,7 +145,10 @@ function resolveSentinels(value: unknown, out: Problem[]): Array<{ host: string;
       ok = false;
     }
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-      out.push({ path: `${at}.port`, message: `must be an integer port 1-65535, got ${JSON.stringify(port)}` });
+      out.push({
+        path: `${at}.port`,
+        message: `must be an integer port 1-65535, got ${JSON.stringify(port)}`,
+      });
       ok = false;
     }
   });
@@ -146,26 +175,55 @@ function instantiate<T>(
 }
 
 /** Validates and resolves one cache config; returns problems instead of throwing. */
-function resolveCache(alias: string, raw: unknown, out: Problem[]): ResolvedCacheConfig | undefined {
+function resolveCache(
+  alias: string,
+  raw: unknown,
+  out: Problem[],
+): ResolvedCacheConfig | undefined {
   if (!isPlainObject(raw)) {
     out.push({ path: '', message: 'must be an object with at least `location`' });
     return undefined;
   }
   unknownKeys(raw, KNOWN.config, '', out);
   unknownKeys(raw['options'], KNOWN.options, 'options.', out);
-  if (isPlainObject(raw['options'])) unknownKeys(raw['options']['sentinelKwargs'], KNOWN.sentinelKwargs, 'options.sentinelKwargs.', out);
-  const errors = validateSync(toDto(raw), { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
+  if (isPlainObject(raw['options']))
+    unknownKeys(
+      raw['options']['sentinelKwargs'],
+      KNOWN.sentinelKwargs,
+      'options.sentinelKwargs.',
+      out,
+    );
+  const errors = validateSync(toDto(raw), {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: false,
+  });
   flatten(errors, '', out);
 
   const config = raw as unknown as CacheConfig;
-  const options = isPlainObject(raw['options']) ? (raw['options'] as NonNullable<CacheConfig['options']>) : {};
+  const options = isPlainObject(raw['options'])
+    ? (raw['options'] as NonNullable<CacheConfig['options']>)
+    : {};
 
-  if (config.backend !== undefined && typeof config.backend === 'string' && !BACKENDS.includes(config.backend)) {
-    out.push({ path: 'backend', message: `unknown backend '${config.backend}'${hint(config.backend, BACKENDS)}; known: ValkeyCache` });
+  if (
+    config.backend !== undefined &&
+    typeof config.backend === 'string' &&
+    !BACKENDS.includes(config.backend)
+  ) {
+    out.push({
+      path: 'backend',
+      message: `unknown backend '${config.backend}'${hint(config.backend, BACKENDS)}; known: ValkeyCache`,
+    });
   }
 
-  const locations = typeof config.location === 'string' || Array.isArray(config.location) ? splitLocations(config.location) : [];
-  if ((typeof config.location === 'string' || Array.isArray(config.location)) && locations.length === 0) {
+  const locations =
+    typeof config.location === 'string' || Array.isArray(config.location)
+      ? splitLocations(config.location)
+      : [];
+  if (
+    (typeof config.location === 'string' || Array.isArray(config.location)) &&
+    locations.length === 0
+  ) {
     out.push({ path: 'location', message: 'is empty' });
   }
   locations.forEach((url, i) => {
@@ -179,26 +237,43 @@ function resolveCache(alias: string, raw: unknown, out: Problem[]): ResolvedCach
   });
 
   const clientClass = resolveNamed(options.clientClass, clientClasses, 'options.clientClass', out);
-  const connectionFactory = resolveNamed(options.connectionFactory, connectionFactories, 'options.connectionFactory', out);
-  const poolClass = resolveNamed(options.connectionPoolClass, connectionPools, 'options.connectionPoolClass', out);
+  const connectionFactory = resolveNamed(
+    options.connectionFactory,
+    connectionFactories,
+    'options.connectionFactory',
+    out,
+  );
+  const poolClass = resolveNamed(
+    options.connectionPoolClass,
+    connectionPools,
+    'options.connectionPoolClass',
+    out,
+  );
   const compressorArgs: Record<string, unknown> = {};
-  if (options.compressMinLength !== undefined) compressorArgs['minLength'] = options.compressMinLength;
+  if (options.compressMinLength !== undefined)
+    compressorArgs['minLength'] = options.compressMinLength;
   if (options.compressLevel !== undefined) compressorArgs['level'] = options.compressLevel;
   const serializer = instantiate<Serializer>(
-    resolveNamed(options.serializer, serializers, 'options.serializer', out, unsupportedSerializers) as
-      | SerializerClass
-      | Serializer
-      | undefined,
+    resolveNamed(
+      options.serializer,
+      serializers,
+      'options.serializer',
+      out,
+      unsupportedSerializers,
+    ) as SerializerClass | Serializer | undefined,
     new (serializers.lookup('json')!)(),
     {},
     'options.serializer',
     out,
   );
   const compressor = instantiate<Compressor>(
-    resolveNamed(options.compressor, compressors, 'options.compressor', out, unsupportedCompressors) as
-      | CompressorClass
-      | Compressor
-      | undefined,
+    resolveNamed(
+      options.compressor,
+      compressors,
+      'options.compressor',
+      out,
+      unsupportedCompressors,
+    ) as CompressorClass | Compressor | undefined,
     new (compressors.lookup('identity')!)(),
     compressorArgs,
     'options.compressor',
@@ -215,7 +290,9 @@ function resolveCache(alias: string, raw: unknown, out: Problem[]): ResolvedCach
     version: config.version ?? 1,
     keyFunction: config.keyFunction ?? defaultKeyFunction,
     reverseKeyFunction: config.reverseKeyFunction ?? defaultReverseKeyFunction,
-    clientClass: (clientClass as ClientClass | undefined) ?? (clientClasses.lookup('DefaultClient') as unknown as ClientClass),
+    clientClass:
+      (clientClass as ClientClass | undefined) ??
+      (clientClasses.lookup('DefaultClient') as unknown as ClientClass),
     connectionPoolKwargs: { ...(options.connectionPoolKwargs ?? {}) },
     serializer,
     compressor,
@@ -246,19 +323,27 @@ const ALIAS = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 export function validateCaches(caches: unknown): ResolvedCacheConfig[] {
   const problems: ConfigProblem[] = [];
   if (!isPlainObject(caches) || Object.keys(caches).length === 0) {
-    throw new CacheConfigError([{ alias: '*', path: '', message: 'caches must be an object with at least one alias' }]);
+    throw new CacheConfigError([
+      { alias: '*', path: '', message: 'caches must be an object with at least one alias' },
+    ]);
   }
   const seen = new Map<string, string>();
   const resolved: ResolvedCacheConfig[] = [];
   for (const [alias, raw] of Object.entries(caches)) {
     const out: Problem[] = [];
     if (!ALIAS.test(alias)) {
-      out.push({ path: '', message: `alias '${alias}' must match ${ALIAS} (letters, digits, _ . -)` });
+      out.push({
+        path: '',
+        message: `alias '${alias}' must match ${ALIAS} (letters, digits, _ . -)`,
+      });
     }
     const folded = alias.toLowerCase();
     const other = seen.get(folded);
     if (other !== undefined) {
-      out.push({ path: '', message: `alias '${alias}' collides with '${other}' (aliases must differ beyond letter case)` });
+      out.push({
+        path: '',
+        message: `alias '${alias}' collides with '${other}' (aliases must differ beyond letter case)`,
+      });
     }
     seen.set(folded, alias);
     const config = resolveCache(alias, raw, out);

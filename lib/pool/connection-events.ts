@@ -13,7 +13,9 @@ export function logConnectionEvents(client: Valkey, alias: string, describe: str
     lastError = undefined;
     logger.log(`connected to ${describe}`);
   });
-  client.on('reconnecting', (delayMs: number) => logger.warn(`reconnecting to ${describe} in ${delayMs} ms`));
+  client.on('reconnecting', (delayMs: number) =>
+    logger.warn(`reconnecting to ${describe} in ${delayMs} ms`),
+  );
   client.on('error', (err: Error) => {
     if (err.message === lastError) return;
     lastError = err.message;

@@ -5,7 +5,11 @@ import { ConnectionPool } from './connection-pool.js';
 import { connectionKey } from './connection-key.js';
 import { parseLocation, type ParsedLocation } from './location.js';
 import type { ValkeyConnectionFactory } from './connection-factory.interface.js';
-import type { ConnectionPoolClass, ConnectionPoolParams, ValkeyPool } from './connection-pool.interface.js';
+import type {
+  ConnectionPoolClass,
+  ConnectionPoolParams,
+  ValkeyPool,
+} from './connection-pool.interface.js';
 
 interface PoolEntry {
   pool: ValkeyPool;
@@ -47,7 +51,13 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
   connect(url: string, cache: ResolvedCacheConfig): ValkeyPool {
     const params = this.makeConnectionParams(parseLocation(url), cache);
     const poolClass = cache.connectionPoolClass ?? this.defaultPoolClass;
-    const key = connectionKey([poolClass, params.location, params.connection, params.sentinels, params.sentinelKwargs]);
+    const key = connectionKey([
+      poolClass,
+      params.location,
+      params.connection,
+      params.sentinels,
+      params.sentinelKwargs,
+    ]);
     let entry = this.pools.get(key);
     if (!entry) {
       entry = { pool: new poolClass(params), users: 0 };
@@ -62,14 +72,19 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
    * Builds the pool parameters for one location: the URL's own settings win over the cache's
    * options, which win over `connectionPoolKwargs`.
    */
-  protected makeConnectionParams(location: ParsedLocation, cache: ResolvedCacheConfig): ConnectionPoolParams {
+  protected makeConnectionParams(
+    location: ParsedLocation,
+    cache: ResolvedCacheConfig,
+  ): ConnectionPoolParams {
     const connection: ConnectionPoolKwargs = {
       ...cache.connectionPoolKwargs,
       host: location.host,
       port: location.port ?? DEFAULT_VALKEY_PORT,
       db: location.db,
       commandTimeout: Math.round((location.socketTimeout ?? cache.socketTimeout) * 1000),
-      connectTimeout: Math.round((location.socketConnectTimeout ?? cache.socketConnectTimeout) * 1000),
+      connectTimeout: Math.round(
+        (location.socketConnectTimeout ?? cache.socketConnectTimeout) * 1000,
+      ),
       connectionName: cache.connectionPoolKwargs.connectionName ?? 'nestjs-valkey-cache',
       disconnectTimeout: cache.connectionPoolKwargs.disconnectTimeout ?? DISCONNECT_TIMEOUT_MS,
     };

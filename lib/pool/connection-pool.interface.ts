@@ -1,6 +1,10 @@
 import type { Valkey } from 'iovalkey';
 import type { ParsedLocation } from './location.js';
-import type { ConnectionPoolKwargs, SentinelAddressConfig, SentinelKwargs } from '../cache.interfaces.js';
+import type {
+  ConnectionPoolKwargs,
+  SentinelAddressConfig,
+  SentinelKwargs,
+} from '../cache.interfaces.js';
 
 /**
  * Where a pool's connections go. In Node one iovalkey client multiplexes many calls over one
@@ -47,5 +51,7 @@ export interface ConnectionPoolClass {
 export function normalizeSentinels(
   sentinels: readonly SentinelAddressConfig[],
 ): Array<{ host: string; port: number }> {
-  return sentinels.map((s) => ('host' in s ? { host: s.host, port: s.port } : { host: s[0], port: s[1] }));
+  return sentinels.map((s) =>
+    'host' in s ? { host: s.host, port: s.port } : { host: s[0], port: s[1] },
+  );
 }

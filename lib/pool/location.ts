@@ -48,7 +48,9 @@ export function parseBoolParam(value: string): boolean {
 function parseSeconds(name: string, value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new LocationError(`query parameter '${name}' must be a number of seconds >= 0, got '${value}'`);
+    throw new LocationError(
+      `query parameter '${name}' must be a number of seconds >= 0, got '${value}'`,
+    );
   }
   return n;
 }
@@ -90,14 +92,16 @@ export function parseLocation(location: string): ParsedLocation {
   if (url.password) parsed.password = decodeURIComponent(url.password);
 
   if (scheme === 'unix:') {
-    if (!url.pathname || url.pathname === '/') throw new LocationError('unix location needs a socket path');
+    if (!url.pathname || url.pathname === '/')
+      throw new LocationError('unix location needs a socket path');
     parsed.path = decodeURIComponent(url.pathname);
   } else {
     parsed.host = decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
     if (!parsed.host) throw new LocationError('location has no host (or Sentinel service name)');
     if (url.port) {
       const port = Number(url.port);
-      if (port < 1 || port > 65535) throw new LocationError(`port ${url.port} is out of range 1-65535`);
+      if (port < 1 || port > 65535)
+        throw new LocationError(`port ${url.port} is out of range 1-65535`);
       parsed.port = port;
     }
     const dbPath = url.pathname.replace(/^\//, '');

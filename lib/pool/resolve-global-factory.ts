@@ -2,7 +2,10 @@ import { CacheConfigError } from '../cache.errors.js';
 import type { Named } from '../cache.interfaces.js';
 import { hint } from '../config/did-you-mean.js';
 import { ConnectionFactory } from './connection-factory.js';
-import type { ConnectionFactoryClass, ValkeyConnectionFactory } from './connection-factory.interface.js';
+import type {
+  ConnectionFactoryClass,
+  ValkeyConnectionFactory,
+} from './connection-factory.interface.js';
 import { markImplicit } from './implicit-factory.js';
 import { connectionFactories } from './pool.registry.js';
 

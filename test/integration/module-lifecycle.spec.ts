@@ -40,7 +40,11 @@ class CapturingLogger implements LoggerService {
 
 describe('CacheModule against a real Valkey', () => {
   const topo = sharedTopology();
-  const raw = new Valkey({ host: topo.standalone.host, port: topo.standalone.port, lazyConnect: true });
+  const raw = new Valkey({
+    host: topo.standalone.host,
+    port: topo.standalone.port,
+    lazyConnect: true,
+  });
 
   afterAll(async () => {
     raw.disconnect();
@@ -49,7 +53,10 @@ describe('CacheModule against a real Valkey', () => {
   it('two caches on two databases are distinct providers and both work', async () => {
     const caches: CachesConfig = {
       default: { location: topo.valkeyUrl(DB_A), keyPrefix: 'life' },
-      archive: { location: `valkey://${topo.standalone.host}:${topo.standalone.port}?db=${DB_B}`, keyPrefix: 'life' },
+      archive: {
+        location: `valkey://${topo.standalone.host}:${topo.standalone.port}?db=${DB_B}`,
+        keyPrefix: 'life',
+      },
     };
     const moduleRef = await Test.createTestingModule({
       imports: [CacheModule.forRoot(caches)],
@@ -119,7 +126,11 @@ describe('CacheModule against a real Valkey', () => {
 
   it('closeConnection: close() drops the connection and the next call reconnects', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ default: { location: topo.valkeyUrl(DB_A), options: { closeConnection: true } } })],
+      imports: [
+        CacheModule.forRoot({
+          default: { location: topo.valkeyUrl(DB_A), options: { closeConnection: true } },
+        }),
+      ],
     }).compile();
     const app = moduleRef.createNestApplication();
     await app.init();

@@ -44,7 +44,10 @@ describe('CacheModule without a server', () => {
   it('forRoot() alone opens no connection; building the testing module opens none either', async () => {
     const dyn = CacheModule.forRoot(caches);
     expect(dyn.providers?.length).toBeGreaterThan(0);
-    const moduleRef = await Test.createTestingModule({ imports: [dyn], providers: [Greeter] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [dyn],
+      providers: [Greeter],
+    }).compile();
     const greeter = moduleRef.get(Greeter);
     expect(greeter.cache).toBeInstanceOf(ValkeyCache);
     expect(greeter.cache).not.toBe(greeter.other);
@@ -56,7 +59,10 @@ describe('CacheModule without a server', () => {
 
   it('overriding VALKEY_CONNECTION_FACTORY runs every cache on the fake, with no socket', async () => {
     const fake = new FakeConnectionFactory();
-    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(caches)], providers: [Greeter] })
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot(caches)],
+      providers: [Greeter],
+    })
       .overrideProvider(VALKEY_CONNECTION_FACTORY)
       .useValue(fake)
       .compile();
@@ -73,7 +79,10 @@ describe('CacheModule without a server', () => {
 
   it('overriding one alias leaves the other cache real', async () => {
     const stub = { alias: 'stubbed', get: async () => 'from-stub' };
-    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(caches)], providers: [Greeter] })
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot(caches)],
+      providers: [Greeter],
+    })
       .overrideProvider(getCacheToken('other'))
       .useValue(stub)
       .compile();
@@ -85,10 +94,14 @@ describe('CacheModule without a server', () => {
   });
 
   it('CacheHandler lists the aliases and names them in errors for unknown ones', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(caches)] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot(caches)],
+    }).compile();
     const handler = moduleRef.get(CacheHandler);
     expect(handler.aliases()).toEqual(['default', 'other']);
-    expect(() => handler.get('missing')).toThrow(/cache 'missing': no such cache; configured aliases: default, other/);
+    expect(() => handler.get('missing')).toThrow(
+      /cache 'missing': no such cache; configured aliases: default, other/,
+    );
     await moduleRef.close();
   });
 });
@@ -114,24 +127,35 @@ describe('connection factory precedence: per-cache > global > client default', (
   });
 
   async function boot(caches: CachesConfig, moduleOptions = {}) {
-    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(caches, moduleOptions)] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot(caches, moduleOptions)],
+    }).compile();
     await moduleRef.close();
   }
 
   it('uses the client class default when neither cache nor module sets a factory', async () => {
-    await boot({ a: { location: LOCAL, options: { clientClass: OwnDefaultClient } }, b: { location: LOCAL } });
+    await boot({
+      a: { location: LOCAL, options: { clientClass: OwnDefaultClient } },
+      b: { location: LOCAL },
+    });
     expect(made).toEqual({ clientDefault: ['a'] });
   });
 
   it('uses the global factory over the client default', async () => {
-    await boot({ a: { location: LOCAL, options: { clientClass: OwnDefaultClient } } }, { connectionFactory: GlobalFactory });
+    await boot(
+      { a: { location: LOCAL, options: { clientClass: OwnDefaultClient } } },
+      { connectionFactory: GlobalFactory },
+    );
     expect(made).toEqual({ global: ['a'] });
   });
 
   it('uses the per-cache factory over the global one', async () => {
     await boot(
       {
-        a: { location: LOCAL, options: { clientClass: OwnDefaultClient, connectionFactory: PerCacheFactory } },
+        a: {
+          location: LOCAL,
+          options: { clientClass: OwnDefaultClient, connectionFactory: PerCacheFactory },
+        },
         b: { location: LOCAL },
       },
       { connectionFactory: GlobalFactory },
@@ -142,7 +166,9 @@ describe('connection factory precedence: per-cache > global > client default', (
   it('an overridden token counts as set by the app and wins over the client default', async () => {
     const fake = new FakeConnectionFactory();
     const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ a: { location: LOCAL, options: { clientClass: OwnDefaultClient } } })],
+      imports: [
+        CacheModule.forRoot({ a: { location: LOCAL, options: { clientClass: OwnDefaultClient } } }),
+      ],
     })
       .overrideProvider(VALKEY_CONNECTION_FACTORY)
       .useValue(fake)
@@ -156,7 +182,12 @@ describe('connection factory precedence: per-cache > global > client default', (
     const moduleRef = await Test.createTestingModule({
       imports: [
         CacheModule.forRoot(
-          { a: { location: LOCAL, options: { connectionFactory: 'django_valkey.pool.ConnectionFactory' } } },
+          {
+            a: {
+              location: LOCAL,
+              options: { connectionFactory: 'django_valkey.pool.ConnectionFactory' },
+            },
+          },
           { connectionFactory: 'ConnectionFactory' },
         ),
       ],
@@ -189,7 +220,10 @@ describe('connection factory precedence: per-cache > global > client default', (
 
 describe('CacheModule.forRootAsync', () => {
   const CONFIG = Symbol('CONFIG');
-  @Module({ providers: [{ provide: CONFIG, useValue: { url: LOCAL, prefix: 'async' } }], exports: [CONFIG] })
+  @Module({
+    providers: [{ provide: CONFIG, useValue: { url: LOCAL, prefix: 'async' } }],
+    exports: [CONFIG],
+  })
   class ConfigModule {}
 
   it('builds caches from injected config (ConfigService style)', async () => {
@@ -240,7 +274,11 @@ describe('CacheModule.forRootAsync', () => {
       ],
     }).compile();
     await expect(compiling).rejects.toThrow(CacheConfigError);
-    await expect(compiling).rejects.toThrow(/caches\.sessions: declared in forRootAsync\(\{ aliases \}\) but missing/);
-    await expect(compiling).rejects.toThrow(/caches\.sesions: returned by the factory but not declared/);
+    await expect(compiling).rejects.toThrow(
+      /caches\.sessions: declared in forRootAsync\(\{ aliases \}\) but missing/,
+    );
+    await expect(compiling).rejects.toThrow(
+      /caches\.sesions: returned by the factory but not declared/,
+    );
   });
 });
