@@ -45,6 +45,14 @@ export class CacheConnectionError extends CacheError {
   override name = 'CacheConnectionError';
 }
 
+/**
+ * A write reached a read-only replica (`READONLY`). Not a connection error: `ignoreExceptions`
+ * never hides it, because it means the cache's location sends writes to a replica.
+ */
+export class CacheReadOnlyError extends CacheError {
+  override name = 'CacheReadOnlyError';
+}
+
 /** A stored payload could not be decoded (corrupt, foreign serializer, truncated compression). */
 export class CacheDecodeError extends CacheError {
   override name = 'CacheDecodeError';

@@ -101,9 +101,7 @@ export class CacheHandler implements OnApplicationShutdown {
   }
 }
 
-function hasValidate(
-  f: ValkeyConnectionFactory,
-): f is ValkeyConnectionFactory & {
+function hasValidate(f: ValkeyConnectionFactory): f is ValkeyConnectionFactory & {
   validateCacheConfig(c: ResolvedCacheConfig): Array<Omit<ConfigProblem, 'alias'>>;
 } {
   return typeof (f as { validateCacheConfig?: unknown }).validateCacheConfig === 'function';

@@ -2,7 +2,11 @@
 export { CacheModule } from './cache.module.js';
 export { CacheHandler } from './cache.handler.js';
 export { InjectCache, InjectSentinelClient } from './cache.decorators.js';
-export { getCacheToken, getSentinelClientToken, VALKEY_CONNECTION_FACTORY } from './cache.tokens.js';
+export {
+  getCacheToken,
+  getSentinelClientToken,
+  VALKEY_CONNECTION_FACTORY,
+} from './cache.tokens.js';
 export type {
   CacheConfig,
   CacheModuleAsyncOptions,
@@ -24,6 +28,7 @@ export {
   CacheDecodeError,
   CacheError,
   CacheKeyNotFoundError,
+  CacheReadOnlyError,
   type ConfigProblem,
 } from './cache.errors.js';
 
@@ -39,7 +44,12 @@ export {
   type Timeout,
   type VersionOption,
 } from './backends/valkey-cache.js';
-export { CacheLock, LockError, LockNotOwnedError, type LockOptions } from './backends/cache-lock.js';
+export {
+  CacheLock,
+  LockError,
+  LockNotOwnedError,
+  type LockOptions,
+} from './backends/cache-lock.js';
 
 export { DefaultClient } from './client/default.client.js';
 export type { ClientClass } from './client/client.interface.js';
@@ -47,14 +57,41 @@ export { ValueCodec } from './client/value-codec.js';
 
 export { ConnectionFactory } from './pool/connection-factory.js';
 export { ConnectionPool } from './pool/connection-pool.js';
-export type { ConnectionFactoryClass, ValkeyConnectionFactory } from './pool/connection-factory.interface.js';
-export type { ConnectionPoolClass, ConnectionPoolParams, ValkeyPool } from './pool/connection-pool.interface.js';
+export type {
+  ConnectionFactoryClass,
+  ValkeyConnectionFactory,
+} from './pool/connection-factory.interface.js';
+export type {
+  ConnectionPoolClass,
+  ConnectionPoolParams,
+  ValkeyPool,
+} from './pool/connection-pool.interface.js';
 export { parseLocation, redactLocation, type ParsedLocation } from './pool/location.js';
 
 export type { ResolvedCacheConfig } from './config/resolved-config.js';
-export { DEFAULT_TIMEOUT_SECONDS, DEFAULT_SOCKET_TIMEOUT_SECONDS, DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS } from './config/resolved-config.js';
+export {
+  DEFAULT_TIMEOUT_SECONDS,
+  DEFAULT_SOCKET_TIMEOUT_SECONDS,
+  DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
+} from './config/resolved-config.js';
 export { defaultKeyFunction, defaultReverseKeyFunction } from './config/key-functions.js';
 
 export type { Serializer, SerializerClass } from './serializers/serializer.js';
 export type { Compressor, CompressorClass } from './compressors/compressor.js';
 export { CompressorError } from './compressors/compressor.js';
+
+// Sentinel
+export { SentinelClient, expandSentinelLocation } from './client/sentinel.client.js';
+export { SentinelConnectionFactory } from './pool/sentinel-connection-factory.js';
+export {
+  SentinelConnectionPool,
+  SentinelError,
+  ReadonlyRetryPolicy,
+  type FailoverEvent,
+  type NodeAddress,
+  type PrimaryChangedEvent,
+  type ReplicasChangedEvent,
+  type SentinelPoolEventBase,
+  type SentinelPoolEventMap,
+  type SentinelTopologySnapshot,
+} from './pool/sentinel-connection-pool.js';

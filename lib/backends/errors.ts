@@ -1,7 +1,10 @@
-import { CacheConnectionError, CacheError } from '../cache.errors.js';
+import { CacheConnectionError, CacheError, CacheReadOnlyError } from '../cache.errors.js';
 
 // Server replies that mean "this node cannot serve you right now", not "your command is wrong".
-const UNAVAILABLE_REPLY = /^(READONLY|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|BUSY)\b/;
+// READONLY is not among them: primary connections already reconnect and retry once on it (see
+// SentinelConnectionPool), so a READONLY that reaches the cache means a write was sent to a
+// replica on purpose (e.g. a cache located on `?is_master=0`), which no fallback should hide.
+const UNAVAILABLE_REPLY = /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|BUSY)\b/;
 
 /**
  * Turns whatever a command threw into this module's typed error for `alias`: connection losses,
@@ -13,6 +16,14 @@ const UNAVAILABLE_REPLY = /^(READONLY|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NO
 export function toCacheError(err: unknown, alias: string): CacheError {
   if (err instanceof CacheError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
+  if (e.name === 'ReplyError' && e.message.startsWith('READONLY')) {
+    return new CacheReadOnlyError(
+      `write refused by a read-only replica (${e.message}); this cache's location sends writes to ` +
+        `a replica: use a primary location (e.g. '?is_master=1') for writes`,
+      alias,
+      { cause: e },
+    );
+  }
   if (e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(e.message)) {
     return new CacheError(`server replied: ${e.message}`, alias, { cause: e });
   }

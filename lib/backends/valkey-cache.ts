@@ -3,6 +3,7 @@ import type { Valkey } from 'iovalkey';
 import {
   CacheArgumentError,
   CacheConnectionError,
+  CacheReadOnlyError,
   CacheDecodeError,
   CacheError,
   CacheKeyNotFoundError,
@@ -313,14 +314,16 @@ export class ValkeyCache {
       return await ValkeyCache.setOn(this.client.getClient(true), k, payload, ms, opts);
     } catch (err) {
       let error = toCacheError(err, this.alias);
-      if (error instanceof CacheConnectionError && !this.config.replicaReadOnly) {
+      const retriable = (e: CacheError): boolean =>
+        e instanceof CacheConnectionError || e instanceof CacheReadOnlyError;
+      if (retriable(error) && !this.config.replicaReadOnly) {
         // django-valkey's REPLICA_READ_ONLY=False: try the other listed servers in order.
         for (const other of this.client.writeClients().slice(1)) {
           try {
             return await ValkeyCache.setOn(other, k, payload, ms, opts);
           } catch (next) {
             error = toCacheError(next, this.alias);
-            if (!(error instanceof CacheConnectionError)) break;
+            if (!retriable(error)) break;
           }
         }
       }

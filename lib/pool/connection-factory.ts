@@ -44,8 +44,17 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
    * Checks what this factory needs of a cache config, at boot. Subclasses add their own rules
    * (the Sentinel factory requires `options.sentinels`). Paths are relative to the cache config.
    */
-  validateCacheConfig(_cache: ResolvedCacheConfig): Array<Omit<ConfigProblem, 'alias'>> {
-    return [];
+  validateCacheConfig(cache: ResolvedCacheConfig): Array<Omit<ConfigProblem, 'alias'>> {
+    if (cache.sentinels === undefined) return [];
+    return [
+      {
+        path: 'options.sentinels',
+        message:
+          `is set, but the connection factory '${this.constructor.name}' connects to the location's host ` +
+          `directly and ignores sentinels; set options.connectionFactory: 'SentinelConnectionFactory' ` +
+          `(or the module's global connectionFactory, or clientClass: 'SentinelClient')`,
+      },
+    ];
   }
 
   connect(url: string, cache: ResolvedCacheConfig): ValkeyPool {

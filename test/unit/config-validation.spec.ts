@@ -236,6 +236,21 @@ describe('cache config validation at boot', () => {
     expect(err.message).toMatch(/collides with 'default'/);
   });
 
+  it('rejects sentinels on a cache whose factory would ignore them (seed "other" without the Sentinel factory)', async () => {
+    const err = await bootError({
+      other: {
+        location: ['valkey://svc/0?is_master=1', 'valkey://svc/0?is_master=0'],
+        options: { sentinels: [['127.0.0.1', 26379]] },
+      },
+    });
+    expect(err.problems).toEqual([
+      expect.objectContaining({ alias: 'other', path: 'options.sentinels' }),
+    ]);
+    expect(err.message).toMatch(
+      /ignores sentinels; set options.connectionFactory: 'SentinelConnectionFactory'/,
+    );
+  });
+
   it('rejects an empty caches map', async () => {
     const err = await bootError({});
     expect(err.message).toMatch(/at least one alias/);
