@@ -83,15 +83,15 @@ export { CompressorError } from './compressors/compressor.js';
 // Sentinel
 export { SentinelClient, expandSentinelLocation } from './client/sentinel.client.js';
 export { SentinelConnectionFactory } from './pool/sentinel-connection-factory.js';
-export {
-  SentinelConnectionPool,
-  SentinelError,
-  ReadonlyRetryPolicy,
-  type FailoverEvent,
-  type NodeAddress,
-  type PrimaryChangedEvent,
-  type ReplicasChangedEvent,
-  type SentinelPoolEventBase,
-  type SentinelPoolEventMap,
-  type SentinelTopologySnapshot,
-} from './pool/sentinel-connection-pool.js';
+export { SentinelConnectionPool } from './pool/sentinel-connection-pool.js';
+export { SentinelError } from './pool/sentinel-error.js';
+export { ReadonlyRetryPolicy } from './pool/readonly-retry-policy.js';
+export type { NodeAddress } from './pool/node-address.js';
+export type {
+  FailoverEvent,
+  PrimaryChangedEvent,
+  ReplicasChangedEvent,
+  SentinelPoolEventBase,
+  SentinelPoolEventMap,
+} from './pool/sentinel-pool-events.js';
+export type { SentinelTopologySnapshot } from './pool/sentinel-service-state.js';

@@ -13,12 +13,10 @@ import {
   SentinelConnectionFactory,
   sentinelConfigProblems,
 } from '../pool/sentinel-connection-factory.js';
-import {
-  SentinelConnectionPool,
-  type NodeAddress,
-  type SentinelPoolEventMap,
-  type SentinelTopologySnapshot,
-} from '../pool/sentinel-connection-pool.js';
+import type { NodeAddress } from '../pool/node-address.js';
+import { SentinelConnectionPool } from '../pool/sentinel-connection-pool.js';
+import type { SentinelPoolEventMap } from '../pool/sentinel-pool-events.js';
+import type { SentinelTopologySnapshot } from '../pool/sentinel-service-state.js';
 import { DefaultClient } from './default.client.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;

@@ -21,10 +21,8 @@ import {
 import { validateCaches } from '../../lib/config/validate-caches.js';
 import { parseLocation } from '../../lib/pool/location.js';
 import { resolveSentinelKwargs } from '../../lib/pool/sentinel-connection-factory.js';
-import {
-  ReadonlyRetryPolicy,
-  sentinelConnectionOptions,
-} from '../../lib/pool/sentinel-connection-pool.js';
+import { ReadonlyRetryPolicy } from '../../lib/pool/readonly-retry-policy.js';
+import { sentinelConnectionOptions } from '../../lib/pool/sentinel-connection-options.js';
 
 // Nothing here talks to a server: pools open no socket before their first command.
 const SENTINELS: Array<[string, number]> = [
