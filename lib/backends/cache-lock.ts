@@ -132,18 +132,7 @@ export class CacheLock {
         this.alias,
       );
     }
-    let released: unknown;
-    try {
-      released = await RELEASE.run(this.client(), [this.key], [token]);
-    } catch (err) {
-      throw toCacheError(err, this.alias);
-    }
-    if (released !== 1) {
-      throw new LockNotOwnedError(
-        `cannot release lock '${this.key}': no longer held by this owner`,
-        this.alias,
-      );
-    }
+    await this.runAsOwner('release', RELEASE, [token]);
   }
 
   /**
@@ -159,19 +148,31 @@ export class CacheLock {
       throw new LockNotOwnedError(`cannot extend lock '${this.key}': not acquired`, this.alias);
     }
     const ms = Math.round(additionalTime * 1000);
-    let ok: unknown;
+    await this.runAsOwner('extend', EXTEND, [this.token, ms, replaceTtl ? '1' : '0']);
+    return true;
+  }
+
+  /**
+   * Runs `script` on the lock's key (`args` start with the token); throws
+   * {@link LockNotOwnedError} when it reports that the token no longer holds the lock.
+   */
+  private async runAsOwner(
+    action: 'release' | 'extend',
+    script: LuaScript,
+    args: ReadonlyArray<string | number>,
+  ): Promise<void> {
+    let reply: unknown;
     try {
-      ok = await EXTEND.run(this.client(), [this.key], [this.token, ms, replaceTtl ? '1' : '0']);
+      reply = await script.run(this.client(), [this.key], args);
     } catch (err) {
       throw toCacheError(err, this.alias);
     }
-    if (ok !== 1) {
+    if (reply !== 1) {
       throw new LockNotOwnedError(
-        `cannot extend lock '${this.key}': no longer held by this owner`,
+        `cannot ${action} lock '${this.key}': no longer held by this owner`,
         this.alias,
       );
     }
-    return true;
   }
 
   /**

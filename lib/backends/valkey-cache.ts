@@ -11,6 +11,7 @@ import {
 import type { DefaultClient } from '../client/default.client.js';
 import { IdentityCompressor } from '../compressors/identity.compressor.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import { setOwnProperty } from '../util/own-property.js';
 import { CacheLock, type LockOptions } from './cache-lock.js';
 import { isIntegerReplyError, toCacheError } from './errors.js';
 import { LuaScript } from './lua-script.js';
@@ -101,20 +102,6 @@ function entriesOf(
   return data instanceof Map
     ? [...(data as ReadonlyMap<string, CacheValue>).entries()]
     : Object.entries(data);
-}
-
-/** Sets `record[key]`; the key `__proto__` becomes an own property, never the prototype. */
-function put<T>(record: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') {
-    Object.defineProperty(record, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    record[key] = value;
-  }
 }
 
 function listOf<T>(items: Iterable<T>): readonly T[] {
@@ -419,7 +406,8 @@ export class ValkeyCache {
     }
     for (let i = 0; i < list.length; i++) {
       const raw = raws[i];
-      if (raw !== null && raw !== undefined) put(result, list[i]!, this.decode(raw, full[i]!) as T);
+      if (raw !== null && raw !== undefined)
+        setOwnProperty(result, list[i]!, this.decode(raw, full[i]!) as T);
     }
     return result;
   }
@@ -831,6 +819,30 @@ export class ValkeyCache {
     return full;
   }
 
+  /** Runs `SDIFF`, `SINTER` or `SUNION` over `keys` and decodes the members. */
+  private async setOperation<T>(
+    command: 'sdiffBuffer' | 'sinterBuffer' | 'sunionBuffer',
+    keys: Iterable<string>,
+    opts: VersionOption | undefined,
+  ): Promise<Set<T>> {
+    const full = this.keysOf(keys, opts?.version);
+    return this.run(async () =>
+      this.decodeMembers<T>(await this.client.getClient(false)[command](full), full[0]!),
+    );
+  }
+
+  /** Runs `SDIFFSTORE`, `SINTERSTORE` or `SUNIONSTORE` of `keys` into `dest`; returns its size. */
+  private async storeSetOperation(
+    command: 'sdiffstore' | 'sinterstore' | 'sunionstore',
+    dest: string,
+    keys: Iterable<string>,
+    opts: StoreOptions,
+  ): Promise<number> {
+    const d = this.makeKey(dest, opts.versionDest ?? opts.version);
+    const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
+    return this.run(() => this.client.getClient(true)[command](d, full));
+  }
+
   /** Adds `members` to the set at `key`; returns how many were new. */
   async sadd(key: string, members: readonly CacheValue[], opts?: VersionOption): Promise<number> {
     const k = this.makeKey(key, opts?.version);
@@ -846,56 +858,33 @@ export class ValkeyCache {
   }
 
   /** Members of the first set that are in none of the others. */
-  async sdiff<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
-    const full = this.keysOf(keys, opts?.version);
-    return this.run(async () =>
-      this.decodeMembers<T>(await this.client.getClient(false).sdiffBuffer(full), full[0]!),
-    );
+  sdiff<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
+    return this.setOperation<T>('sdiffBuffer', keys, opts);
   }
 
   /** Stores {@link sdiff}`(keys)` at `dest`; returns its size. */
-  async sdiffstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
-    const d = this.makeKey(dest, opts.versionDest ?? opts.version);
-    const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
-    return this.run(() => this.client.getClient(true).sdiffstore(d, full));
+  sdiffstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
+    return this.storeSetOperation('sdiffstore', dest, keys, opts);
   }
 
   /** Members common to all the sets. */
-  async sinter<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
-    const full = this.keysOf(keys, opts?.version);
-    return this.run(async () =>
-      this.decodeMembers<T>(await this.client.getClient(false).sinterBuffer(full), full[0]!),
-    );
+  sinter<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
+    return this.setOperation<T>('sinterBuffer', keys, opts);
   }
 
   /** Stores {@link sinter}`(keys)` at `dest`; returns its size. */
-  async sinterstore(
-    dest: string,
-    keys: Iterable<string>,
-    opts: StoreOptions = {},
-  ): Promise<number> {
-    const d = this.makeKey(dest, opts.versionDest ?? opts.version);
-    const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
-    return this.run(() => this.client.getClient(true).sinterstore(d, full));
+  sinterstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
+    return this.storeSetOperation('sinterstore', dest, keys, opts);
   }
 
   /** Members of any of the sets. */
-  async sunion<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
-    const full = this.keysOf(keys, opts?.version);
-    return this.run(async () =>
-      this.decodeMembers<T>(await this.client.getClient(false).sunionBuffer(full), full[0]!),
-    );
+  sunion<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Set<T>> {
+    return this.setOperation<T>('sunionBuffer', keys, opts);
   }
 
   /** Stores {@link sunion}`(keys)` at `dest`; returns its size. */
-  async sunionstore(
-    dest: string,
-    keys: Iterable<string>,
-    opts: StoreOptions = {},
-  ): Promise<number> {
-    const d = this.makeKey(dest, opts.versionDest ?? opts.version);
-    const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
-    return this.run(() => this.client.getClient(true).sunionstore(d, full));
+  sunionstore(dest: string, keys: Iterable<string>, opts: StoreOptions = {}): Promise<number> {
+    return this.storeSetOperation('sunionstore', dest, keys, opts);
   }
 
   /** Whether `member` is in the set at `key`. */
@@ -1049,7 +1038,7 @@ export class ValkeyCache {
     const raw = await this.run(() => this.client.getClient(false).hgetallBuffer(n));
     const out: Record<string, T> = {};
     for (const [f, v] of Object.entries(raw)) {
-      put(out, this.client.reverseKey(f), this.decode(v, `${n} ${f}`) as T);
+      setOwnProperty(out, this.client.reverseKey(f), this.decode(v, `${n} ${f}`) as T);
     }
     return out;
   }

@@ -19,66 +19,47 @@ import {
  * Property names are the public option names, so a validation error's path is the option path.
  */
 
-function IsFunctionValue(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isFunction',
-      validator: {
-        validate: (v: unknown) => typeof v === 'function',
-        defaultMessage: () => 'must be a function',
-      },
-    },
-    options,
-  );
+/** A property decorator factory for a custom rule: `validate` passes, or the rule says `message`. */
+function rule(
+  name: string,
+  validate: (v: unknown) => boolean,
+  message: string,
+): (options?: ValidationOptions) => PropertyDecorator {
+  return (options) =>
+    ValidateBy({ name, validator: { validate, defaultMessage: () => message } }, options);
 }
 
-function IsStringOrStringList(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isLocation',
-      validator: {
-        validate: (v: unknown) =>
-          (typeof v === 'string' && v.trim() !== '') ||
-          (Array.isArray(v) &&
-            v.length > 0 &&
-            v.every((s) => typeof s === 'string' && s.trim() !== '')),
-        defaultMessage: () =>
-          'must be a non-empty URL string, comma-separated URLs, or a non-empty list of URLs',
-      },
-    },
-    options,
-  );
-}
+const IsFunctionValue = rule('isFunction', (v) => typeof v === 'function', 'must be a function');
+
+const IsStringOrStringList = rule(
+  'isLocation',
+  (v) =>
+    (typeof v === 'string' && v.trim() !== '') ||
+    (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.trim() !== '')),
+  'must be a non-empty URL string, comma-separated URLs, or a non-empty list of URLs',
+);
 
 /** A class, a name, or an instance: resolved later against the registries. */
-function IsNamedOrObject(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isNamed',
-      validator: {
-        validate: (v: unknown) =>
-          (typeof v === 'string' && v.trim() !== '') ||
-          typeof v === 'function' ||
-          (typeof v === 'object' && v !== null),
-        defaultMessage: () => 'must be a class, a registered name, or an instance',
-      },
-    },
-    options,
-  );
-}
+const IsNamedOrObject = rule(
+  'isNamed',
+  (v) =>
+    (typeof v === 'string' && v.trim() !== '') ||
+    typeof v === 'function' ||
+    (typeof v === 'object' && v !== null),
+  'must be a class, a registered name, or an instance',
+);
 
-function IsSentinelList(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isSentinelList',
-      validator: {
-        validate: (v: unknown) => Array.isArray(v),
-        defaultMessage: () => 'must be a list of [host, port] pairs or { host, port } objects',
-      },
-    },
-    options,
-  );
-}
+const IsSentinelList = rule(
+  'isSentinelList',
+  (v) => Array.isArray(v),
+  'must be a list of [host, port] pairs or { host, port } objects',
+);
+
+const IsTls = rule(
+  'isTls',
+  (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null),
+  'must be true/false or Node TLS options',
+);
 
 const SECONDS = { allowNaN: false, allowInfinity: false };
 
@@ -86,15 +67,7 @@ const SECONDS = { allowNaN: false, allowInfinity: false };
 export class SentinelKwargsDto {
   @IsOptional() @IsString() username?: string;
   @IsOptional() @IsString() password?: string;
-  @IsOptional()
-  @ValidateBy({
-    name: 'isTls',
-    validator: {
-      validate: (v: unknown) => typeof v === 'boolean' || (typeof v === 'object' && v !== null),
-      defaultMessage: () => 'must be true/false or Node TLS options',
-    },
-  })
-  tls?: unknown;
+  @IsOptional() @IsTls() tls?: unknown;
   @IsOptional() @IsNumber(SECONDS) @Min(0) socketTimeout?: number;
   @IsOptional() @IsNumber(SECONDS) @Min(0) socketConnectTimeout?: number;
 }

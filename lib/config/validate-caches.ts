@@ -7,7 +7,7 @@ import {
   compressors,
   knownUnsupported as unsupportedCompressors,
 } from '../compressors/compressor.registry.js';
-import type { Compressor, CompressorClass } from '../compressors/compressor.js';
+import type { Compressor } from '../compressors/compressor.js';
 import { connectionFactories, connectionPools } from '../pool/pool.registry.js';
 import type {
   ConnectionFactoryClass,
@@ -20,7 +20,7 @@ import {
   serializers,
   knownUnsupported as unsupportedSerializers,
 } from '../serializers/serializer.registry.js';
-import type { Serializer, SerializerClass } from '../serializers/serializer.js';
+import type { Serializer } from '../serializers/serializer.js';
 import type { ClassRegistry, Constructor } from './class-registry.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
 import { hint } from './did-you-mean.js';
@@ -174,6 +174,28 @@ function instantiate<T>(
   return resolved as T;
 }
 
+/**
+ * Resolves a name, class or instance option (a serializer, a compressor) against `registry` and
+ * constructs a class with `args`; an instance of the `fallback` class when it is unset or fails.
+ */
+function resolveInstance<T>(
+  value: unknown,
+  registry: ClassRegistry<T>,
+  unsupported: ReadonlyMap<string, string>,
+  fallback: string,
+  args: Record<string, unknown>,
+  path: string,
+  out: Problem[],
+): T {
+  return instantiate<T>(
+    resolveNamed(value, registry, path, out, unsupported),
+    new (registry.lookup(fallback)!)(),
+    args,
+    path,
+    out,
+  );
+}
+
 /** Validates and resolves one cache config; returns problems instead of throwing. */
 function resolveCache(
   alias: string,
@@ -253,28 +275,20 @@ function resolveCache(
   if (options.compressMinLength !== undefined)
     compressorArgs['minLength'] = options.compressMinLength;
   if (options.compressLevel !== undefined) compressorArgs['level'] = options.compressLevel;
-  const serializer = instantiate<Serializer>(
-    resolveNamed(
-      options.serializer,
-      serializers,
-      'options.serializer',
-      out,
-      unsupportedSerializers,
-    ) as SerializerClass | Serializer | undefined,
-    new (serializers.lookup('json')!)(),
+  const serializer = resolveInstance<Serializer>(
+    options.serializer,
+    serializers,
+    unsupportedSerializers,
+    'json',
     {},
     'options.serializer',
     out,
   );
-  const compressor = instantiate<Compressor>(
-    resolveNamed(
-      options.compressor,
-      compressors,
-      'options.compressor',
-      out,
-      unsupportedCompressors,
-    ) as CompressorClass | Compressor | undefined,
-    new (compressors.lookup('identity')!)(),
+  const compressor = resolveInstance<Compressor>(
+    options.compressor,
+    compressors,
+    unsupportedCompressors,
+    'identity',
     compressorArgs,
     'options.compressor',
     out,

@@ -1,6 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 
+import { setOwnProperty } from '../util/own-property.js';
 import type { Serializer } from './serializer.js';
+import { PLAIN, Refusal, SPECIAL, ValueWalker, type WalkResult } from './value-walker.js';
 
 /**
  * The default serializer: JSON text in UTF-8, readable and writable by django-valkey's
@@ -38,14 +40,8 @@ export class JsonSerializer implements Serializer {
 
   /** Encodes `value` as UTF-8 JSON; throws a `TypeError` for values JSON cannot represent. */
   dumps(value: unknown): Buffer {
-    let plain: boolean;
-    try {
-      plain = check(value, '', [], true) === PLAIN;
-    } catch (error) {
-      throw error instanceof Refusal ? error.toTypeError('JSON') : error;
-    }
-    const text = plain ? JSON.stringify(value) : writeValue(value, '');
-    // `check` guarantees a string result (top-level undefined, functions and symbols are refused).
+    const text = walker.isPlain(value) ? JSON.stringify(value) : writeValue(value, '');
+    // The walk guarantees a string result (top-level undefined, functions and symbols are refused).
     return Buffer.from(text as string, 'utf8');
   }
 
@@ -62,164 +58,48 @@ export class JsonSerializer implements Serializer {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** `check` results: plain JSON that `JSON.stringify` writes correctly, or needs our writer. */
-const PLAIN = 0;
-const SPECIAL = 1;
-type CheckResult = number;
-
 /**
- * Thrown inside `check`; each level on the way out prepends its key, so the final `TypeError`
- * names where the refused value sits without building a path string on the fast path.
+ * What JSON stores: everything `JSON.stringify` writes correctly is `PLAIN`; a `bigint` or a
+ * non-finite number somewhere needs our writer (`SPECIAL`).
  */
-export class Refusal extends Error {
-  readonly segments: (string | number)[] = [];
-  constructor(readonly what: string) {
-    super(what);
-  }
+class JsonWalker extends ValueWalker {
+  // Properties holding undefined are omitted, as JSON.stringify does.
+  protected readonly undefinedProperty = PLAIN;
+  protected readonly binaryOk = false;
+  // JSON.stringify unboxes and calls toJSON itself.
+  protected readonly replaced = PLAIN;
 
-  /** The path of the refused value, e.g. `user.tags[2]`. */
-  path(): string {
-    let out = '';
-    for (const s of this.segments) out += typeof s === 'number' ? `[${s}]` : out ? `.${s}` : s;
-    return out;
-  }
-
-  /** The `TypeError` reported to the caller. */
-  toTypeError(format: string): TypeError {
-    const path = this.path();
-    return new TypeError(
-      `${format} serializer cannot store ${this.what}${path ? ` at ${path}` : ''}: it would not come back as it went in`,
-    );
-  }
-}
-
-/**
- * Names the kinds of objects no serializer here stores (they would come back changed: a `Map`
- * as `{}`, a `RegExp` as `{}`, ...), or returns `undefined`. `binaryOk` lets `Buffer` and
- * `Uint8Array` through (msgpack stores them as bin).
- */
-export function refusedObjectKind(value: object, binaryOk: boolean): string | undefined {
-  if (ArrayBuffer.isView(value)) {
-    if (
-      binaryOk &&
-      value instanceof Uint8Array &&
-      (Buffer.isBuffer(value) || value.constructor === Uint8Array)
-    ) {
-      return undefined;
-    }
-    return Buffer.isBuffer(value) ? 'a Buffer' : `a ${value.constructor.name}`;
-  }
-  if (value instanceof Map) return 'a Map';
-  if (value instanceof Set) return 'a Set';
-  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return 'an ArrayBuffer';
-  if (value instanceof RegExp) return 'a RegExp';
-  if (value instanceof Error) return 'an Error';
-  if (value instanceof Promise) return 'a Promise';
-  if (value instanceof WeakMap || value instanceof WeakSet) return 'a WeakMap/WeakSet';
-  return undefined;
-}
-
-const objectProto = Object.prototype;
-
-/** Below this depth cycles are not looked for: a cycle soon nests deeper and is caught there. */
-export const CYCLE_CHECK_DEPTH = 16;
-
-/**
- * Walks `value` the way `JSON.stringify` would, refusing what JSON would silently change and
- * telling whether `JSON.stringify` can write it as is (`PLAIN`) or our writer is needed
- * (`SPECIAL`: a `bigint` or a non-finite number somewhere). `stack` holds the open objects.
- * Hot path: plain objects are walked with `for...in` (no key array) and no `toJSON` lookup (a
- * function-valued own property is refused anyway).
- */
-function check(value: unknown, key: string | number, stack: object[], top: boolean): CheckResult {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return PLAIN;
-    case 'number':
-      return Number.isFinite(value) ? PLAIN : SPECIAL;
-    case 'bigint':
-      return SPECIAL;
-    case 'undefined':
-      throw new Refusal(top ? 'undefined' : 'undefined (an array element or hole)');
-    case 'function':
-      throw new Refusal('a function');
-    case 'symbol':
-      throw new Refusal('a symbol');
-  }
-  if (value === null) return PLAIN;
-  const obj = value as object;
-  if (stack.length >= CYCLE_CHECK_DEPTH && stack.includes(obj))
-    throw new Refusal('a circular structure');
-  let result: CheckResult = PLAIN;
-  if (Array.isArray(obj)) {
-    stack.push(obj);
-    for (let i = 0; i < obj.length; i++) {
-      try {
-        result |= check(obj[i], i, stack, false);
-      } catch (error) {
-        if (error instanceof Refusal) error.segments.unshift(i);
-        throw error;
-      }
-    }
-    stack.pop();
-    return result;
-  }
-  const proto: unknown = Object.getPrototypeOf(obj);
-  const record = obj as Record<string, unknown>;
-  stack.push(obj);
-  if (proto === objectProto || proto === null) {
-    for (const k in record) {
-      const item = record[k];
-      // Properties holding undefined are omitted, as JSON.stringify does.
-      if (item === undefined) continue;
-      try {
-        result |= check(item, k, stack, false);
-      } catch (error) {
-        if (error instanceof Refusal) error.segments.unshift(k);
-        throw error;
-      }
-    }
-    stack.pop();
-    return result;
-  }
-  if (obj instanceof Date) {
-    if (Number.isNaN(obj.getTime())) throw new Refusal('an invalid Date');
-    stack.pop();
+  protected string(): WalkResult {
     return PLAIN;
   }
-  const refused = refusedObjectKind(obj, false);
-  if (refused !== undefined) throw new Refusal(refused);
-  if (obj instanceof Number || obj instanceof String || obj instanceof Boolean) {
-    result = check(obj.valueOf(), key, stack, top);
-    stack.pop();
-    return result;
+
+  protected number(value: number): WalkResult {
+    return Number.isFinite(value) ? PLAIN : SPECIAL;
   }
-  const toJSON = (obj as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
-    const replaced: unknown = toJSON.call(obj, String(key));
+
+  protected bigint(): WalkResult {
+    return SPECIAL;
+  }
+
+  protected key(): void {}
+
+  protected toJSON(
+    obj: object,
+    toJSON: (this: object, key: string) => unknown,
+    key: string | number,
+    top: boolean,
+  ): unknown {
+    const replaced = toJSON.call(obj, String(key));
     if (replaced === undefined && !top)
       throw new Refusal('an object whose toJSON() returns undefined');
-    result = check(replaced, key, stack, top);
-    stack.pop();
-    return result;
+    return replaced;
   }
-  for (const k of Object.keys(record)) {
-    const item = record[k];
-    if (item === undefined) continue;
-    try {
-      result |= check(item, k, stack, false);
-    } catch (error) {
-      if (error instanceof Refusal) error.segments.unshift(k);
-      throw error;
-    }
-  }
-  stack.pop();
-  return result;
 }
 
+const walker = new JsonWalker('JSON');
+
 /**
- * Writes JSON for a value already accepted by `check` that holds a `bigint` or a non-finite
+ * Writes JSON for a value the walk accepted that holds a `bigint` or a non-finite
  * number (the rare path; `JSON.stringify` writes everything else).
  */
 function writeValue(value: unknown, key: string): string | undefined {
@@ -374,18 +254,8 @@ class JsonParser {
       this.skipSpace();
       if (this.text[this.pos] !== ':') this.fail("expected ':'");
       this.pos++;
-      const value = this.parseValue();
-      if (key === '__proto__') {
-        // An own property, never the prototype (as JSON.parse does).
-        Object.defineProperty(result, key, {
-          value,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      } else {
-        result[key] = value;
-      }
+      // `__proto__` becomes an own property, never the prototype (as JSON.parse does).
+      setOwnProperty(result, key, this.parseValue());
       this.skipSpace();
       const sep = this.text[this.pos++];
       if (sep === '}') return result;

@@ -1,7 +1,8 @@
 import { Packr, Unpackr } from 'msgpackr';
 
-import { CYCLE_CHECK_DEPTH, Refusal, refusedObjectKind } from './json.serializer.js';
+import { setOwnProperty } from '../util/own-property.js';
 import type { Serializer } from './serializer.js';
+import { PLAIN, Refusal, SPECIAL, ValueWalker, type WalkResult } from './value-walker.js';
 
 /**
  * Standard MessagePack on `msgpackr`, readable and writable by django-valkey's `MSGPackSerializer`
@@ -62,13 +63,7 @@ export class MsgpackSerializer implements Serializer {
 
   /** Encodes `value` as MessagePack; throws a `TypeError` for values it cannot represent. */
   dumps(value: unknown): Buffer {
-    let plain: boolean;
-    try {
-      plain = check(value, [], true) === PLAIN;
-    } catch (error) {
-      throw error instanceof Refusal ? error.toTypeError('msgpack') : error;
-    }
-    return this.packr.pack(plain ? value : rewrite(value));
+    return this.packr.pack(walker.isPlain(value) ? value : rewrite(value));
   }
 
   /** Decodes one MessagePack value; throws when the bytes are not exactly one valid value. */
@@ -77,10 +72,6 @@ export class MsgpackSerializer implements Serializer {
     return this.unpackr.unpack(data) as unknown;
   }
 }
-
-const PLAIN = 0;
-const SPECIAL = 1;
-type CheckResult = number;
 
 const objectProto = Object.prototype;
 const INT32_MIN = -0x80000000;
@@ -108,92 +99,43 @@ function isNarrowBigInt(n: bigint): boolean {
 }
 
 /**
- * Refuses what msgpack would not give back as it went in, and tells whether msgpackr can pack
- * the value as is (`PLAIN`) or it needs `rewrite` first (`SPECIAL`: integer widths to fix,
- * `undefined` properties to drop, `toJSON` objects to replace).
+ * What msgpack stores: msgpackr packs the value as is (`PLAIN`), or it needs `rewrite` first
+ * (`SPECIAL`: integer widths to fix, `undefined` properties to drop, boxed primitives to unbox,
+ * `toJSON` objects to replace).
  */
-function check(value: unknown, stack: object[], top: boolean): CheckResult {
-  switch (typeof value) {
-    case 'string':
-      if (!isWellFormed(value)) throw new Refusal(LONE_SURROGATE);
-      return PLAIN;
-    case 'boolean':
-      return PLAIN;
-    case 'number':
-      return isWideInteger(value) ? SPECIAL : PLAIN;
-    case 'bigint':
-      if (value < INT64_MIN || value > UINT64_MAX) {
-        throw new Refusal('an integer beyond 64 bits (msgpack has no such type)');
-      }
-      return isNarrowBigInt(value) ? SPECIAL : PLAIN;
-    case 'undefined':
-      throw new Refusal(top ? 'undefined' : 'undefined (an array element or hole)');
-    case 'function':
-      throw new Refusal('a function');
-    case 'symbol':
-      throw new Refusal('a symbol');
-  }
-  if (value === null) return PLAIN;
-  const obj = value as object;
-  if (stack.length >= CYCLE_CHECK_DEPTH && stack.includes(obj))
-    throw new Refusal('a circular structure');
-  let result: CheckResult = PLAIN;
-  if (Array.isArray(obj)) {
-    stack.push(obj);
-    for (let i = 0; i < obj.length; i++) {
-      try {
-        result |= check(obj[i], stack, false);
-      } catch (error) {
-        if (error instanceof Refusal) error.segments.unshift(i);
-        throw error;
-      }
-    }
-    stack.pop();
-    return result;
-  }
-  const proto: unknown = Object.getPrototypeOf(obj);
-  const record = obj as Record<string, unknown>;
-  if (proto === objectProto || proto === null) {
-    stack.push(obj);
-    for (const key in record) result |= checkProperty(record, key, stack);
-    stack.pop();
-    return result;
-  }
-  if (obj instanceof Date) {
-    if (Number.isNaN(obj.getTime())) throw new Refusal('an invalid Date');
+class MsgpackWalker extends ValueWalker {
+  protected readonly undefinedProperty = SPECIAL;
+  protected readonly binaryOk = true;
+  protected readonly replaced = SPECIAL;
+
+  protected string(value: string): WalkResult {
+    if (!isWellFormed(value)) throw new Refusal(LONE_SURROGATE);
     return PLAIN;
   }
-  const refused = refusedObjectKind(obj, true);
-  if (refused !== undefined) throw new Refusal(refused);
-  if (obj instanceof Uint8Array) return PLAIN;
-  stack.push(obj);
-  if (obj instanceof Number || obj instanceof String || obj instanceof Boolean) {
-    check(obj.valueOf(), stack, top);
-  } else if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
-    check((obj as { toJSON(): unknown }).toJSON(), stack, top);
-  } else {
-    for (const key of Object.keys(record)) result |= checkProperty(record, key, stack);
-    stack.pop();
-    return result;
-  }
-  stack.pop();
-  return SPECIAL;
-}
 
-/** Checks one property of an object being packed (an `undefined` one will be dropped). */
-function checkProperty(record: Record<string, unknown>, key: string, stack: object[]): CheckResult {
-  const item = record[key];
-  if (item === undefined) return SPECIAL;
-  try {
+  protected number(value: number): WalkResult {
+    return isWideInteger(value) ? SPECIAL : PLAIN;
+  }
+
+  protected bigint(value: bigint): WalkResult {
+    if (value < INT64_MIN || value > UINT64_MAX) {
+      throw new Refusal('an integer beyond 64 bits (msgpack has no such type)');
+    }
+    return isNarrowBigInt(value) ? SPECIAL : PLAIN;
+  }
+
+  protected key(key: string): void {
     if (!isWellFormed(key)) throw new Refusal(`${LONE_SURROGATE} (in a key)`);
-    return check(item, stack, false);
-  } catch (error) {
-    if (error instanceof Refusal) error.segments.unshift(key);
-    throw error;
+  }
+
+  protected toJSON(obj: object): unknown {
+    return (obj as { toJSON(): unknown }).toJSON();
   }
 }
 
-/** Copies a value accepted by `check` into the shape that msgpackr packs as Python would. */
+const walker = new MsgpackWalker('msgpack');
+
+/** Copies a value the walk accepted into the shape that msgpackr packs as Python would. */
 function rewrite(value: unknown): unknown {
   switch (typeof value) {
     case 'number':
@@ -219,17 +161,7 @@ function rewrite(value: unknown): unknown {
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(obj)) {
     const item = obj[key];
-    if (item === undefined) continue;
-    if (key === '__proto__') {
-      Object.defineProperty(copy, key, {
-        value: rewrite(item),
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else {
-      copy[key] = rewrite(item);
-    }
+    if (item !== undefined) setOwnProperty(copy, key, rewrite(item));
   }
   return copy;
 }
