@@ -40,7 +40,8 @@ export class CacheHandler implements OnApplicationShutdown {
     if (problems.length > 0) throw new CacheConfigError(problems);
     for (const { config, factory } of chosen) {
       const client = new config.clientClass(config, factory);
-      this.caches.set(config.alias, new ValkeyCache(config, client));
+      const CacheClass = config.clientClass.cacheClass ?? ValkeyCache;
+      this.caches.set(config.alias, new CacheClass(config, client));
     }
   }
 
@@ -93,7 +94,10 @@ export class CacheHandler implements OnApplicationShutdown {
       const own = cache.config.connectionFactory;
       if (own !== undefined && typeof own !== 'function') factories.add(own);
     }
-    const results = await Promise.allSettled([...factories].map((f) => f.close?.()));
+    const results = await Promise.allSettled([
+      ...[...factories].map((f) => f.close?.()),
+      ...[...this.caches.values()].map((c) => c.client.dispose()),
+    ]);
     for (const r of results) {
       if (r.status === 'rejected')
         this.logger.warn(`closing connections failed: ${(r.reason as Error).message}`);

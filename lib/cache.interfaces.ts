@@ -94,11 +94,24 @@ export interface CacheOptions {
    * on the next listed server.
    */
   replicaReadOnly?: boolean;
+  /**
+   * `HerdClient` only (Django's `CACHE_HERD_TIMEOUT`): seconds a value outlives its logical
+   * expiry so that one caller refreshes it while the others keep the stale value. Default 60.
+   */
+  herdTimeout?: number;
+  /**
+   * `ValkeyClusterCache` only: where reads go, iovalkey's `scaleReads`: `'master'` (default),
+   * `'slave'` (replicas) or `'all'`.
+   */
+  scaleReads?: 'master' | 'slave' | 'all';
 }
 
 /** One entry of the seed's `CACHES`: a named cache. */
 export interface CacheConfig {
-  /** `ValkeyCache` (default) or its Django path `django_valkey.cache.ValkeyCache`. */
+  /**
+   * `ValkeyCache` (default) or its Django path `django_valkey.cache.ValkeyCache`;
+   * `ValkeyClusterCache` for a Valkey Cluster.
+   */
   backend?: string;
   /** One URL, a list (index 0 is the primary), or a comma-separated string of URLs. */
   location: string | readonly string[];

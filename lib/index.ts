@@ -51,7 +51,19 @@ export {
   type LockOptions,
 } from './backends/cache-lock.js';
 
-export { DefaultClient } from './client/default.client.js';
+export { DefaultClient, type ConnectionGroup } from './client/default.client.js';
+export { ShardClient } from './client/shard.client.js';
+export { HashRing, shardKeyOf } from './client/hash-ring.js';
+export { HerdClient } from './client/herd.client.js';
+export { ClusterClient } from './client/cluster.client.js';
+export { clusterSlot } from './client/cluster-slot.js';
+export { ValkeyClusterCache } from './backends/valkey-cluster-cache.js';
+export {
+  HerdCache,
+  DEFAULT_HERD_TIMEOUT_SECONDS,
+  HERD_LOCK_SECONDS,
+  HERD_MARKER,
+} from './backends/herd-cache.js';
 export type { ClientClass } from './client/client.interface.js';
 export { ValueCodec } from './client/value-codec.js';
 

@@ -167,10 +167,13 @@ export class ValkeyCache {
   /**
    * The underlying iovalkey client (django-valkey's `get_client`): the primary with
    * `{ write: true }` (the default), else the next read replica (the primary when none is listed).
-   * Keys sent through it are not prefixed: use {@link makeKey}.
+   * Keys sent through it are not prefixed: use {@link makeKey}. With `key` (and `version`), the
+   * connection that holds that key (required on a `ShardClient`, which has one per shard).
    */
-  getClient(opts: { write?: boolean } = {}): Valkey {
-    return this.client.getClient(opts.write ?? true);
+  getClient(opts: { write?: boolean; key?: string; version?: number } = {}): Valkey {
+    const write = opts.write ?? true;
+    if (opts.key === undefined) return this.client.getClient(write);
+    return this.client.clientFor(this.makeKey(opts.key, opts.version), write);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -205,7 +208,7 @@ export class ValkeyCache {
 
   private encode(value: CacheValue): Buffer | string {
     try {
-      return this.client.codec.encode(value);
+      return this.client.codec.encodeForWire(value);
     } catch (err) {
       throw new CacheArgumentError(`cannot encode value: ${(err as Error).message}`, this.alias, {
         cause: err,
@@ -232,8 +235,38 @@ export class ValkeyCache {
     }
   }
 
+  /**
+   * The one connection that holds every key of `fullKeys`, for commands that must run on one
+   * server; a {@link CacheArgumentError} when the client spreads them (a `ShardClient`).
+   */
+  private clientForAll(fullKeys: readonly string[], write: boolean): Valkey {
+    const groups = this.client.groupByConnection(fullKeys, write);
+    if (groups.length !== 1) {
+      throw new CacheArgumentError(
+        `these keys live on ${groups.length} different shards, and this call needs them on one: ` +
+          `give them a common {tag} (${fullKeys.slice(0, 5).join(', ')}${fullKeys.length > 5 ? ', …' : ''})`,
+        this.alias,
+      );
+    }
+    return groups[0]!.client;
+  }
+
+  /** `MGET` of `fullKeys`, one per connection that holds some of them; replies in key order. */
+  private async mgetAll(fullKeys: readonly string[]): Promise<Array<Buffer | null>> {
+    const groups = this.client.groupByConnection(fullKeys, false);
+    if (groups.length === 1) return groups[0]!.client.mgetBuffer(groups[0]!.keys as string[]);
+    const out = new Array<Buffer | null>(fullKeys.length).fill(null);
+    await Promise.all(
+      groups.map(async (g) => {
+        const raws = await g.client.mgetBuffer(g.keys as string[]);
+        raws.forEach((raw, j) => (out[g.indexes ? g.indexes[j]! : j] = raw));
+      }),
+    );
+    return out;
+  }
+
   private async getRaw(fullKey: string): Promise<unknown> {
-    const raw = await this.client.getClient(false).getBuffer(fullKey);
+    const raw = await this.client.clientFor(fullKey, false).getBuffer(fullKey);
     return raw === null ? MISSING : this.decode(raw, fullKey);
   }
 
@@ -274,12 +307,14 @@ export class ValkeyCache {
     opts?: VersionOption,
   ): Promise<T | D | null> {
     const k = this.makeKey(key, opts?.version);
+    // Hot path: one promise layer (the command's), no closure; a CacheDecodeError propagates.
+    let raw: Buffer | null;
     try {
-      const v = await this.getRaw(k);
-      return v === MISSING ? defaultValue : (v as T);
+      raw = await this.client.clientFor(k, false).getBuffer(k);
     } catch (err) {
       return this.fail(err, defaultValue);
     }
+    return raw === null ? defaultValue : (this.decode(raw, k) as T);
   }
 
   /**
@@ -292,13 +327,17 @@ export class ValkeyCache {
     key: string,
     value: CacheValue,
     timeout?: Timeout,
-    opts: SetOptions = {},
+    opts?: SetOptions,
   ): Promise<boolean> {
-    const k = this.makeKey(key, opts.version);
+    const k = this.makeKey(key, opts?.version);
     const ms = this.toMs(timeout);
     const payload = ms !== null && ms <= 0 ? '' : this.encode(value);
     try {
-      return await ValkeyCache.setOn(this.client.getClient(true), k, payload, ms, opts);
+      const client = this.client.clientFor(k, true);
+      // Hot path (a plain set with an expiry): the command's promise only, no options object.
+      if (ms !== null && ms > 0 && opts?.nx !== true && opts?.xx !== true)
+        return (await client.set(k, payload, 'PX', ms)) === 'OK';
+      return await ValkeyCache.setOn(client, k, payload, ms, opts ?? {});
     } catch (err) {
       let error = toCacheError(err, this.alias);
       const retriable = (e: CacheError): boolean =>
@@ -307,7 +346,7 @@ export class ValkeyCache {
         // django-valkey's REPLICA_READ_ONLY=False: try the other listed servers in order.
         for (const other of this.client.writeClients().slice(1)) {
           try {
-            return await ValkeyCache.setOn(other, k, payload, ms, opts);
+            return await ValkeyCache.setOn(other, k, payload, ms, opts ?? {});
           } catch (next) {
             error = toCacheError(next, this.alias);
             if (!retriable(error)) break;
@@ -332,7 +371,7 @@ export class ValkeyCache {
   async delete(key: string, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
     try {
-      return (await this.client.getClient(true).del(k)) > 0;
+      return (await this.client.clientFor(k, true).del(k)) > 0;
     } catch (err) {
       return this.fail(err, false);
     }
@@ -342,7 +381,7 @@ export class ValkeyCache {
   async hasKey(key: string, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
     try {
-      return (await this.client.getClient(false).exists(k)) === 1;
+      return (await this.client.clientFor(k, false).exists(k)) === 1;
     } catch (err) {
       return this.fail(err, false);
     }
@@ -360,15 +399,16 @@ export class ValkeyCache {
     opts: VersionOption = {},
   ): Promise<T> {
     const k = this.makeKey(key, opts.version);
-    let found: unknown;
+    // Hot path (a hit): the command's promise only; a CacheDecodeError propagates.
+    let raw: Buffer | null = null;
     let reachable = true;
     try {
-      found = await this.getRaw(k);
+      raw = await this.client.clientFor(k, false).getBuffer(k);
     } catch (err) {
-      found = this.fail<Missing>(err, MISSING);
+      this.fail<Missing>(err, MISSING);
       reachable = false;
     }
-    if (found !== MISSING) return found as T;
+    if (raw !== null) return this.decode(raw, k) as T;
     const value =
       typeof valueOrFactory === 'function'
         ? await (valueOrFactory as () => T | Promise<T>)()
@@ -400,7 +440,7 @@ export class ValkeyCache {
     const full = list.map((k) => this.makeKey(k, opts?.version));
     let raws: Array<Buffer | null>;
     try {
-      raws = await this.client.getClient(false).mgetBuffer(full);
+      raws = await this.mgetAll(full);
     } catch (err) {
       return this.fail(err, result);
     }
@@ -434,24 +474,33 @@ export class ValkeyCache {
     const remove = ms !== null && ms <= 0;
     const payloads = remove ? [] : entries.map(([, v]) => this.encode(v));
     try {
-      const pipeline = this.client.getClient(true).pipeline();
-      if (remove) {
-        pipeline.del(...keys);
-      } else {
-        for (let i = 0; i < keys.length; i++) {
-          if (ms === null) pipeline.set(keys[i]!, payloads[i]!);
-          else pipeline.set(keys[i]!, payloads[i]!, 'PX', ms);
-        }
-      }
-      const replies = (await pipeline.exec()) ?? [];
+      // One pipeline per connection holding some of the keys (one in all unless sharded).
+      const groups = this.client.groupByConnection(keys, true);
+      const results = await Promise.all(
+        groups.map(async (g) => {
+          const pipeline = g.client.pipeline();
+          if (remove) {
+            pipeline.del(...g.keys);
+          } else {
+            for (let j = 0; j < g.keys.length; j++) {
+              const i = g.indexes ? g.indexes[j]! : j;
+              if (ms === null) pipeline.set(keys[i]!, payloads[i]!);
+              else pipeline.set(keys[i]!, payloads[i]!, 'PX', ms);
+            }
+          }
+          return { g, replies: (await pipeline.exec()) ?? [] };
+        }),
+      );
       const failed: string[] = [];
-      for (let i = 0; i < replies.length; i++) {
-        const err = replies[i]![0];
-        if (!err) continue;
-        const error = toCacheError(err, this.alias);
-        if (error instanceof CacheConnectionError) throw error;
-        if (remove) return entries.map(([k]) => k);
-        failed.push(entries[i]![0]);
+      for (const { g, replies } of results) {
+        for (let j = 0; j < replies.length; j++) {
+          const err = replies[j]![0];
+          if (!err) continue;
+          const error = toCacheError(err, this.alias);
+          if (error instanceof CacheConnectionError) throw error;
+          if (remove) return entries.map(([k]) => k);
+          failed.push(entries[g.indexes ? g.indexes[j]! : j]![0]);
+        }
       }
       return failed;
     } catch (err) {
@@ -484,7 +533,7 @@ export class ValkeyCache {
       if (!remove) flat.push(k, this.encode(value));
     }
     try {
-      const multi = this.client.getClient(true).multi();
+      const multi = this.clientForAll(keys, true).multi();
       if (remove) multi.del(...keys);
       else {
         multi.mset(...flat);
@@ -504,7 +553,10 @@ export class ValkeyCache {
     const full = listOf(keys).map((k) => this.makeKey(k, opts?.version));
     if (full.length === 0) return 0;
     try {
-      return await this.client.getClient(true).del(full);
+      const groups = this.client.groupByConnection(full, true);
+      if (groups.length === 1) return await groups[0]!.client.del(groups[0]!.keys as string[]);
+      const counts = await Promise.all(groups.map((g) => g.client.del(g.keys as string[])));
+      return counts.reduce((a, b) => a + b, 0);
     } catch (err) {
       return this.fail(err, 0);
     }
@@ -516,7 +568,9 @@ export class ValkeyCache {
    * prefix and version.
    */
   async clear(): Promise<void> {
-    await this.run(() => this.client.getClient(true).flushdb());
+    await this.run(async () =>
+      Promise.all((await this.client.allConnections(true)).map((c) => c.flushdb())),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -537,7 +591,7 @@ export class ValkeyCache {
       );
     }
     const k = this.makeKey(key, opts.version);
-    const client = this.client.getClient(true);
+    const client = this.client.clientFor(k, true);
     let reply: unknown;
     try {
       reply = await (opts.ignoreKeyCheck ? INCR_ANY : INCR_EXISTING).run(
@@ -609,9 +663,12 @@ export class ValkeyCache {
     const from = this.makeKey(key, version);
     const to = this.makeKey(key, version + delta);
     try {
-      if (from !== to) await this.client.getClient(true).rename(from, to);
-      else if (!(await this.client.getClient(true).exists(from)))
-        throw new CacheKeyNotFoundError(key, this.alias);
+      // groups[0] holds `from`; a second group means `to` lives on another shard.
+      const groups = this.client.groupByConnection(from === to ? [from] : [from, to], true);
+      const source = groups[0]!.client;
+      if (groups.length > 1) await this.moveKey(source, from, groups[1]!.client, to, key);
+      else if (from !== to) await source.rename(from, to);
+      else if (!(await source.exists(from))) throw new CacheKeyNotFoundError(key, this.alias);
       return version + delta;
     } catch (err) {
       if (err instanceof Error && err.name === 'ReplyError' && /no such key/i.test(err.message)) {
@@ -619,6 +676,23 @@ export class ValkeyCache {
       }
       throw toCacheError(err, this.alias);
     }
+  }
+
+  /**
+   * Moves a key between two connections (shards): `DUMP` and `PTTL` on the source, `RESTORE
+   * REPLACE` with the same TTL on the target, then `DEL` on the source.
+   */
+  private async moveKey(
+    source: Valkey,
+    from: string,
+    target: Valkey,
+    to: string,
+    key: string,
+  ): Promise<void> {
+    const [dump, pttl] = await Promise.all([source.dumpBuffer(from), source.pttl(from)]);
+    if (dump === null || pttl === -2) throw new CacheKeyNotFoundError(key, this.alias);
+    await target.restore(to, pttl > 0 ? pttl : 0, dump, 'REPLACE');
+    await source.del(from);
   }
 
   /** Moves `key` to `version - delta`; see {@link incrVersion}. */
@@ -645,7 +719,7 @@ export class ValkeyCache {
     opts?: VersionOption,
   ): Promise<number | null> {
     const k = this.makeKey(key, opts?.version);
-    const t = await this.run(() => this.client.getClient(false)[cmd](k));
+    const t = await this.run(() => this.client.clientFor(k, false)[cmd](k));
     return t === -1 ? null : t === -2 ? 0 : t;
   }
 
@@ -698,7 +772,7 @@ export class ValkeyCache {
     opts?: VersionOption,
   ): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
-    return (await this.run(() => command(this.client.getClient(true), k))) === 1;
+    return (await this.run(() => command(this.client.clientFor(k, true), k))) === 1;
   }
 
   /**
@@ -709,7 +783,7 @@ export class ValkeyCache {
     const ms = this.toMs(timeout);
     const k = this.makeKey(key, opts?.version);
     try {
-      const c = this.client.getClient(true);
+      const c = this.client.clientFor(k, true);
       if (ms === null) {
         // PERSIST answers 0 for a key without expiry; EXISTS says whether it was touched.
         const replies = await c.multi().persist(k).exists(k).exec();
@@ -736,15 +810,17 @@ export class ValkeyCache {
   ): AsyncGenerator<string, void, undefined> {
     const match = this.client.makePattern(pattern, opts.version);
     const count = opts.itersize ?? DEFAULT_ITERSIZE;
-    const client = this.client.getClient(false);
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.run(() =>
-        client.scan(cursor, 'MATCH', match, 'COUNT', count),
-      );
-      cursor = next;
-      for (const k of keys) yield this.client.reverseKey(k);
-    } while (cursor !== '0');
+    // Every server holding a share of the keys, one after the other (one unless sharded).
+    for (const client of await this.client.allConnections(false)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.run(() =>
+          client.scan(cursor, 'MATCH', match, 'COUNT', count),
+        );
+        cursor = next;
+        for (const k of keys) yield this.client.reverseKey(k);
+      } while (cursor !== '0');
+    }
   }
 
   /**
@@ -765,26 +841,33 @@ export class ValkeyCache {
   async deletePattern(pattern: string, opts: ScanOptions = {}): Promise<number> {
     const match = this.client.makePattern(pattern, opts.version);
     const count = opts.itersize ?? DEFAULT_ITERSIZE;
-    const client = this.client.getClient(true);
-    return this.run(async () => {
-      const unlinks: Array<Promise<number>> = [];
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', count);
-        cursor = next;
-        // Sent before the next SCAN on the same connection, awaited at the end: no extra round
-        // trip. The no-op catch keeps an early failure from being an unhandled rejection; the
-        // failure still reaches Promise.all below.
-        if (keys.length > 0) {
-          const unlink = client.unlink(keys);
-          unlink.catch(() => undefined);
-          unlinks.push(unlink);
-        }
-      } while (cursor !== '0');
-      let deleted = 0;
-      for (const n of await Promise.all(unlinks)) deleted += n;
-      return deleted;
-    });
+    const counts = (await this.client.allConnections(true)).map((client) =>
+      this.run(async () => {
+        const unlinks: Array<Promise<number>> = [];
+        let cursor = '0';
+        do {
+          const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', count);
+          cursor = next;
+          // Sent before the next SCAN on the same connection, awaited at the end: no extra round
+          // trip. The no-op catch keeps an early failure from being an unhandled rejection; the
+          // failure still reaches Promise.all below.
+          // One UNLINK per group of the batch (one group unless the keys span cluster slots).
+          if (keys.length > 0) {
+            for (const group of this.client.groupByConnection(keys, true)) {
+              const unlink = client.unlink(group.keys as string[]);
+              unlink.catch(() => undefined);
+              unlinks.push(unlink);
+            }
+          }
+        } while (cursor !== '0');
+        let deleted = 0;
+        for (const n of await Promise.all(unlinks)) deleted += n;
+        return deleted;
+      }),
+    );
+    let deleted = 0;
+    for (const n of await Promise.all(counts)) deleted += n;
+    return deleted;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -796,12 +879,8 @@ export class ValkeyCache {
    * `acquire()` or `run()`.
    */
   lock(key: string, opts: LockOptions & VersionOption = {}): CacheLock {
-    return new CacheLock(
-      () => this.client.getClient(true),
-      this.makeKey(key, opts.version),
-      opts,
-      this.alias,
-    );
+    const k = this.makeKey(key, opts.version);
+    return new CacheLock(() => this.client.clientFor(k, true), k, opts, this.alias);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -827,7 +906,7 @@ export class ValkeyCache {
   ): Promise<Set<T>> {
     const full = this.keysOf(keys, opts?.version);
     return this.run(async () =>
-      this.decodeMembers<T>(await this.client.getClient(false)[command](full), full[0]!),
+      this.decodeMembers<T>(await this.clientForAll(full, false)[command](full), full[0]!),
     );
   }
 
@@ -840,7 +919,7 @@ export class ValkeyCache {
   ): Promise<number> {
     const d = this.makeKey(dest, opts.versionDest ?? opts.version);
     const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
-    return this.run(() => this.client.getClient(true)[command](d, full));
+    return this.run(() => this.clientForAll([d, ...full], true)[command](d, full));
   }
 
   /** Adds `members` to the set at `key`; returns how many were new. */
@@ -848,13 +927,13 @@ export class ValkeyCache {
     const k = this.makeKey(key, opts?.version);
     const encoded = members.map((m) => this.encode(m));
     if (encoded.length === 0) return 0;
-    return this.run(() => this.client.getClient(true).sadd(k, encoded));
+    return this.run(() => this.client.clientFor(k, true).sadd(k, encoded));
   }
 
   /** Number of members of the set at `key` (0 when missing). */
   async scard(key: string, opts?: VersionOption): Promise<number> {
     const k = this.makeKey(key, opts?.version);
-    return this.run(() => this.client.getClient(false).scard(k));
+    return this.run(() => this.client.clientFor(k, false).scard(k));
   }
 
   /** Members of the first set that are in none of the others. */
@@ -891,7 +970,7 @@ export class ValkeyCache {
   async sismember(key: string, member: CacheValue, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
     const m = this.encode(member);
-    return this.run(async () => (await this.client.getClient(false).sismember(k, m)) === 1);
+    return this.run(async () => (await this.client.clientFor(k, false).sismember(k, m)) === 1);
   }
 
   /** For each of `members`, whether it is in the set at `key`. */
@@ -904,7 +983,7 @@ export class ValkeyCache {
     const encoded = members.map((m) => this.encode(m));
     if (encoded.length === 0) return [];
     return this.run(async () =>
-      (await this.client.getClient(false).smismember(k, encoded)).map((r) => r === 1),
+      (await this.client.clientFor(k, false).smismember(k, encoded)).map((r) => r === 1),
     );
   }
 
@@ -912,7 +991,7 @@ export class ValkeyCache {
   async smembers<T = unknown>(key: string, opts?: VersionOption): Promise<Set<T>> {
     const k = this.makeKey(key, opts?.version);
     return this.run(async () =>
-      this.decodeMembers<T>(await this.client.getClient(false).smembersBuffer(k), k),
+      this.decodeMembers<T>(await this.client.clientFor(k, false).smembersBuffer(k), k),
     );
   }
 
@@ -926,7 +1005,7 @@ export class ValkeyCache {
     const s = this.makeKey(source, opts?.version);
     const d = this.makeKey(destination, opts?.version);
     const m = this.encode(member);
-    return this.run(async () => (await this.client.getClient(true).smove(s, d, m)) === 1);
+    return this.run(async () => (await this.clientForAll([s, d], true).smove(s, d, m)) === 1);
   }
 
   /** Removes and returns a random member (`null` when the set is empty). */
@@ -936,7 +1015,7 @@ export class ValkeyCache {
   async spop<T>(key: string, count?: number, opts?: VersionOption): Promise<T | null | Set<T>> {
     const k = this.makeKey(key, opts?.version);
     return this.run(async () => {
-      const c = this.client.getClient(true);
+      const c = this.client.clientFor(k, true);
       if (count === undefined) {
         const raw = await c.spopBuffer(k);
         return raw === null ? null : (this.decode(raw, k) as T);
@@ -952,7 +1031,7 @@ export class ValkeyCache {
   async srandmember<T>(key: string, count?: number, opts?: VersionOption): Promise<T | null | T[]> {
     const k = this.makeKey(key, opts?.version);
     return this.run(async () => {
-      const c = this.client.getClient(false);
+      const c = this.client.clientFor(k, false);
       if (count === undefined) {
         const raw = await c.srandmemberBuffer(k);
         return raw === null ? null : (this.decode(raw, k) as T);
@@ -966,7 +1045,7 @@ export class ValkeyCache {
     const k = this.makeKey(key, opts?.version);
     const encoded = members.map((m) => this.encode(m));
     if (encoded.length === 0) return 0;
-    return this.run(() => this.client.getClient(true).srem(k, encoded));
+    return this.run(() => this.client.clientFor(k, true).srem(k, encoded));
   }
 
   /**
@@ -981,7 +1060,7 @@ export class ValkeyCache {
     const args: Array<string | Buffer | number> = [];
     if (opts.match !== undefined) args.push('MATCH', this.encodeMatch(opts.match));
     args.push('COUNT', opts.count ?? DEFAULT_SSCAN_COUNT);
-    const client = this.client.getClient(false);
+    const client = this.client.clientFor(k, false);
     let cursor = '0';
     do {
       const reply = await this.run(() => client.callBuffer('SSCAN', k, cursor, ...args));
@@ -1021,21 +1100,21 @@ export class ValkeyCache {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
     const v = this.encode(value);
-    return this.run(() => this.client.getClient(true).hset(n, f, v));
+    return this.run(() => this.client.clientFor(n, true).hset(n, f, v));
   }
 
   /** The value of `field` in the hash `name`, or `null`. */
   async hget<T = unknown>(name: string, field: string, opts?: VersionOption): Promise<T | null> {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
-    const raw = await this.run(() => this.client.getClient(false).hgetBuffer(n, f));
+    const raw = await this.run(() => this.client.clientFor(n, false).hgetBuffer(n, f));
     return raw === null ? null : (this.decode(raw, `${n} ${f}`) as T);
   }
 
   /** Every field of the hash `name` (as user keys) with its value. */
   async hgetall<T = unknown>(name: string, opts?: VersionOption): Promise<Record<string, T>> {
     const n = this.makeKey(name, opts?.version);
-    const raw = await this.run(() => this.client.getClient(false).hgetallBuffer(n));
+    const raw = await this.run(() => this.client.clientFor(n, false).hgetallBuffer(n));
     const out: Record<string, T> = {};
     for (const [f, v] of Object.entries(raw)) {
       setOwnProperty(out, this.client.reverseKey(f), this.decode(v, `${n} ${f}`) as T);
@@ -1047,19 +1126,19 @@ export class ValkeyCache {
   async hdel(name: string, field: string, opts?: VersionOption): Promise<number> {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
-    return this.run(() => this.client.getClient(true).hdel(n, f));
+    return this.run(() => this.client.clientFor(n, true).hdel(n, f));
   }
 
   /** Number of fields of the hash `name` (0 when missing). */
   async hlen(name: string, opts?: VersionOption): Promise<number> {
     const n = this.makeKey(name, opts?.version);
-    return this.run(() => this.client.getClient(false).hlen(n));
+    return this.run(() => this.client.clientFor(n, false).hlen(n));
   }
 
   /** The fields of the hash `name`, as user keys. */
   async hkeys(name: string, opts?: VersionOption): Promise<string[]> {
     const n = this.makeKey(name, opts?.version);
-    const fields = await this.run(() => this.client.getClient(false).hkeys(n));
+    const fields = await this.run(() => this.client.clientFor(n, false).hkeys(n));
     return fields.map((f) => this.client.reverseKey(f));
   }
 
@@ -1067,7 +1146,7 @@ export class ValkeyCache {
   async hexists(name: string, field: string, opts?: VersionOption): Promise<boolean> {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
-    return (await this.run(() => this.client.getClient(false).hexists(n, f))) === 1;
+    return (await this.run(() => this.client.clientFor(n, false).hexists(n, f))) === 1;
   }
 
   // ---------------------------------------------------------------------------------------------

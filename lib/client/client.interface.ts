@@ -4,6 +4,7 @@ import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
 } from '../pool/connection-factory.interface.js';
+import type { ValkeyCache } from '../backends/valkey-cache.js';
 import type { DefaultClient } from './default.client.js';
 
 /**
@@ -19,6 +20,11 @@ export interface ClientClass {
    * Boot-time checks this client class makes of a cache config and the factory it will get.
    * Paths are relative to the cache config.
    */
+  /**
+   * The cache class built around this client (`ValkeyCache` when absent): `HerdClient` names
+   * `HerdCache`, whose value semantics differ.
+   */
+  readonly cacheClass?: new (config: ResolvedCacheConfig, client: DefaultClient) => ValkeyCache;
   validateCacheConfig(
     config: ResolvedCacheConfig,
     factory: ValkeyConnectionFactory,

@@ -11,6 +11,17 @@ import { splitLocations } from '../pool/location.js';
 import { ValueCodec } from './value-codec.js';
 
 /**
+ * Keys of a multi-key call that live on one connection ({@link DefaultClient.groupByConnection}).
+ * `indexes[j]` is the position of `keys[j]` in the call's key list; `undefined` means the group
+ * holds every key of the call, in order.
+ */
+export interface ConnectionGroup {
+  readonly client: Valkey;
+  readonly keys: readonly string[];
+  readonly indexes: readonly number[] | undefined;
+}
+
+/**
  * django-valkey's `DefaultClient`: `location` is one URL, a list, or a comma-separated string;
  * index 0 is the primary, the rest are replicas. Writes go to the primary; reads rotate over the
  * replicas when there are any. It owns key making and value encoding, which `ValkeyCache` uses.
@@ -83,6 +94,39 @@ export class DefaultClient {
     if (this.config.replicaReadOnly) return [this.pools[0]!.acquire()];
     return this.pools.map((p) => p.acquire());
   }
+
+  /**
+   * The connection for a command on the stored key `fullKey`. `ValkeyCache` routes every
+   * single-key command through this hook: here it is {@link getClient} (the key does not matter);
+   * `ShardClient` picks the key's shard.
+   */
+  clientFor(_fullKey: string, write: boolean): Valkey {
+    return this.getClient(write);
+  }
+
+  /**
+   * Splits the stored keys of a multi-key command by the connection that holds them, so that
+   * `ValkeyCache` sends one command per connection (and one in all here: every key is on the
+   * primary or on the next replica).
+   */
+  groupByConnection(fullKeys: readonly string[], write: boolean): ConnectionGroup[] {
+    return [{ client: this.getClient(write), keys: fullKeys, indexes: undefined }];
+  }
+
+  /**
+   * One connection per server that holds a share of the keys, for commands that cover the whole
+   * keyspace (`SCAN`, `FLUSHDB`): the primary (or the next replica for reads) here, every shard
+   * on `ShardClient`.
+   */
+  allConnections(write: boolean): Valkey[] | Promise<Valkey[]> {
+    return [this.getClient(write)];
+  }
+
+  /**
+   * Called on application shutdown: closes connections this client owns itself (the factory
+   * closes pools). Nothing here; `ClusterClient` quits its cluster.
+   */
+  async dispose(): Promise<void> {}
 
   /** Builds the stored key (`${keyPrefix}:${version}:${key}` by default). */
   makeKey(key: string, version?: number): string {

@@ -1,4 +1,6 @@
 import { type Compressor, CompressorError } from '../compressors/compressor.js';
+import { BaseCompressor } from '../compressors/base.compressor.js';
+import { IdentityCompressor } from '../compressors/identity.compressor.js';
 import type { Serializer } from '../serializers/serializer.js';
 
 const INT64_MIN = -(2n ** 63n);
@@ -105,12 +107,35 @@ function mayBeNumber(c: number): boolean {
  * `CacheDecodeError` naming the key.
  */
 export class ValueCodec {
+  /**
+   * Serialized text of at most this many UTF-16 code units is never compressed, so
+   * {@link encodeForWire} sends it as a string; `-1` when the serializer writes no text.
+   */
+  private readonly textUpTo: number;
+
   constructor(
     /** Serializes every value that is not stored raw. */
     readonly serializer: Serializer,
     /** Compresses serialized values above its minimum length. */
     readonly compressor: Compressor,
-  ) {}
+  ) {
+    this.textUpTo = textLimit(serializer, compressor);
+  }
+
+  /**
+   * {@link encode} for a command argument: the same bytes, but a serialized value that will not
+   * be compressed comes as a string when the serializer writes text (JSON), which iovalkey writes
+   * without the `Buffer` copy and its slower buffer-mode command writer.
+   */
+  encodeForWire(value: unknown): Buffer | string {
+    if (this.textUpTo < 0 || typeof value === 'number' || typeof value === 'bigint') {
+      return this.encode(value);
+    }
+    const text = this.serializer.dumpsText!(value);
+    return text.length <= this.textUpTo
+      ? text
+      : this.compressor.compress(Buffer.from(text, 'utf8'));
+  }
 
   /**
    * Encodes a value for storage: a string of ASCII digits for an integer, else the serialized
@@ -180,6 +205,29 @@ export class ValueCodec {
       throw asError(error, 'deserialization failed');
     }
   }
+}
+
+/** The prototype (or object) that defines `name` for `obj`. */
+function definerOf(obj: object, name: string): object | null {
+  let p: object | null = obj;
+  while (p !== null && !Object.prototype.hasOwnProperty.call(p, name)) p = Object.getPrototypeOf(p);
+  return p;
+}
+
+/**
+ * How long serialized text may be (in UTF-16 code units) and still be sent as a string: every
+ * code unit is at most 3 UTF-8 bytes, so text of `minLength / 3` units is never compressed.
+ * `-1` without a `dumpsText` defined next to `dumps`, or with a compressor other than the
+ * identity or a {@link BaseCompressor} using its own `compress`.
+ */
+function textLimit(serializer: Serializer, compressor: Compressor): number {
+  if (typeof serializer.dumpsText !== 'function') return -1;
+  if (definerOf(serializer, 'dumpsText') !== definerOf(serializer, 'dumps')) return -1;
+  if (compressor.constructor === IdentityCompressor) return Infinity;
+  // Only BaseCompressor's own compress() is known to leave values of minLength bytes alone.
+  if (!(compressor instanceof BaseCompressor)) return -1;
+  if (definerOf(compressor, 'compress') !== BaseCompressor.prototype) return -1;
+  return Math.floor(compressor.minLength / 3);
 }
 
 function asError(error: unknown, what: string): Error {

@@ -1,5 +1,6 @@
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNumber,
   IsObject,
@@ -92,6 +93,9 @@ export class CacheOptionsDto {
   @IsOptional() @IsString() password?: string;
   @IsOptional() @IsBoolean() closeConnection?: boolean;
   @IsOptional() @IsBoolean() replicaReadOnly?: boolean;
+  // The range (>= 0) is checked by HerdClient.validateCacheConfig, which names the client.
+  @IsOptional() @IsNumber(SECONDS) herdTimeout?: number;
+  @IsOptional() @IsIn(['master', 'slave', 'all']) scaleReads?: 'master' | 'slave' | 'all';
 }
 
 /** One cache (the seed's `CACHES[alias]`). */

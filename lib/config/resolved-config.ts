@@ -49,6 +49,10 @@ export interface ResolvedCacheConfig {
   readonly password?: string;
   readonly closeConnection: boolean;
   readonly replicaReadOnly: boolean;
+  /** `options.herdTimeout` in seconds when set (used by `HerdClient`, default 60). */
+  readonly herdTimeout?: number;
+  /** `options.scaleReads` when set (used by `ClusterClient`). */
+  readonly scaleReads?: 'master' | 'slave' | 'all';
 }
 
 /** Default expiry of a cache, in seconds (Django's `TIMEOUT` default). */

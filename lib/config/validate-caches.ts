@@ -34,11 +34,19 @@ import {
 
 type Problem = Omit<ConfigProblem, 'alias'>;
 
+/** Names of the Valkey Cluster backend (`ValkeyClusterCache`, and django-valkey's). */
+const CLUSTER_BACKENDS = [
+  'ValkeyClusterCache',
+  'django_valkey.cluster_cache.cache.ClusterValkeyCache',
+  'ClusterValkeyCache',
+];
+
 /** Backends this module provides, by the names a config may use. */
 const BACKENDS = [
   'ValkeyCache',
   'django_valkey.cache.ValkeyCache',
   'django_redis.cache.RedisCache',
+  ...CLUSTER_BACKENDS,
 ];
 
 function propertiesOf(dto: Constructor<object>): string[] {
@@ -234,7 +242,7 @@ function resolveCache(
   ) {
     out.push({
       path: 'backend',
-      message: `unknown backend '${config.backend}'${hint(config.backend, BACKENDS)}; known: ValkeyCache`,
+      message: `unknown backend '${config.backend}'${hint(config.backend, BACKENDS)}; known: ValkeyCache, ValkeyClusterCache`,
     });
   }
 
@@ -294,6 +302,19 @@ function resolveCache(
     out,
   );
   const sentinels = resolveSentinels(options.sentinels, out);
+  const isCluster = typeof config.backend === 'string' && CLUSTER_BACKENDS.includes(config.backend);
+  const clusterClient = clientClasses.lookup('ClusterClient');
+  if (
+    isCluster &&
+    typeof clientClass === 'function' &&
+    clusterClient !== undefined &&
+    !(clientClass === clusterClient || clientClass.prototype instanceof clusterClient)
+  ) {
+    out.push({
+      path: 'options.clientClass',
+      message: `backend '${config.backend}' needs ClusterClient (the default), got '${clientClass.name}'`,
+    });
+  }
 
   const resolved: ResolvedCacheConfig = {
     alias,
@@ -306,7 +327,9 @@ function resolveCache(
     reverseKeyFunction: config.reverseKeyFunction ?? defaultReverseKeyFunction,
     clientClass:
       (clientClass as ClientClass | undefined) ??
-      (clientClasses.lookup('DefaultClient') as unknown as ClientClass),
+      (clientClasses.lookup(
+        isCluster ? 'ClusterClient' : 'DefaultClient',
+      ) as unknown as ClientClass),
     connectionPoolKwargs: { ...(options.connectionPoolKwargs ?? {}) },
     serializer,
     compressor,
@@ -324,6 +347,8 @@ function resolveCache(
     ...(options.sentinelKwargs !== undefined && { sentinelKwargs: options.sentinelKwargs }),
     ...(options.username !== undefined && { username: options.username }),
     ...(options.password !== undefined && { password: options.password }),
+    ...(options.herdTimeout !== undefined && { herdTimeout: options.herdTimeout }),
+    ...(options.scaleReads !== undefined && { scaleReads: options.scaleReads }),
   };
   return resolved;
 }

@@ -40,9 +40,13 @@ export class JsonSerializer implements Serializer {
 
   /** Encodes `value` as UTF-8 JSON; throws a `TypeError` for values JSON cannot represent. */
   dumps(value: unknown): Buffer {
-    const text = walker.isPlain(value) ? JSON.stringify(value) : writeValue(value, '');
+    return Buffer.from(this.dumpsText(value), 'utf8');
+  }
+
+  /** {@link dumps} as a string (its UTF-8 bytes are what `dumps` returns). */
+  dumpsText(value: unknown): string {
     // The walk guarantees a string result (top-level undefined, functions and symbols are refused).
-    return Buffer.from(text as string, 'utf8');
+    return (walker.isPlain(value) ? JSON.stringify(value) : writeValue(value, '')) as string;
   }
 
   /** Decodes UTF-8 JSON bytes; throws a `SyntaxError` for invalid JSON or invalid UTF-8. */

@@ -9,6 +9,14 @@
 export interface Serializer {
   /** Encodes a value. Throws a `TypeError` for values the format cannot represent. */
   dumps(value: unknown): Buffer;
+  /**
+   * Optional: the same encoding as {@link Serializer.dumps}, as a string whose UTF-8 bytes are
+   * exactly what `dumps` returns (text formats such as JSON). When the value is not compressed,
+   * the value codec hands this string to iovalkey as it is, which saves a `Buffer` copy and
+   * iovalkey's slower buffer-mode command writer. Used only when it is defined by the same class
+   * as `dumps` (a subclass that overrides `dumps` alone keeps its own `dumps`).
+   */
+  dumpsText?(value: unknown): string;
   /** Decodes bytes produced by {@link Serializer.dumps} (or by the matching Python serializer). */
   loads(data: Buffer): unknown;
 }

@@ -19,3 +19,4 @@ export { sentinelServiceNames, replicationInfo } from './replication-status.js';
 export { startStandalone, type StandaloneOptions, type StandaloneServer } from './standalone.js';
 export { ValkeyProcess, type InitialRole, type ProcessKind } from './valkey-process.js';
 export { waitFor, pending, WaitTimeoutError } from './wait.js';
+export { startCluster, type ClusterTopology } from './cluster.js';
