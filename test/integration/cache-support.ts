@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { Valkey } from 'iovalkey';
+import { Cluster, Valkey } from 'iovalkey';
 import { CacheModule, getCacheToken, type CacheConfig, type ValkeyCache } from '../../lib/index.js';
-import type { NodeAddress } from '../harness/admin-command.js';
+import { adminCommand, type NodeAddress } from '../harness/admin-command.js';
+import type { ClusterTopology } from '../harness/cluster.js';
 import { sharedTopology } from '../harness/shared-topology.js';
 
 /** The serializers and compressors every core behaviour runs under. */
@@ -38,6 +39,10 @@ export interface CacheFixture {
   readonly connectionName: string;
   /** Closes the Nest app (and so the cache's connections) and the raw client. */
   close(): Promise<void>;
+  /** Empties the keyspace the caches use (the database, or every primary of a cluster). */
+  flush(): Promise<void>;
+  /** `KEYS pattern` over the whole keyspace (every primary of a cluster). */
+  rawKeys(pattern: string): Promise<string[]>;
 }
 
 /** Several caches of one `CacheModule.forRoot`, by alias. */
@@ -86,6 +91,10 @@ export async function openCaches(
       await app.close();
       await raw.quit().catch(() => raw.disconnect());
     },
+    async flush() {
+      await raw.flushdb();
+    },
+    rawKeys: (pattern) => raw.keys(pattern),
   };
 }
 
@@ -97,6 +106,92 @@ export async function openCache(
 ): Promise<CacheFixture> {
   const fx = await openCaches(db, { [alias]: config });
   return { ...fx, cache: fx.caches[alias]! };
+}
+
+/**
+ * Where the shared API suites (`api-*.ts`) run: the standalone server's database `db`, or a
+ * Valkey Cluster. `kind` lets a suite skip the few cases that cannot hold on a cluster.
+ */
+export interface ApiTarget {
+  readonly kind: 'standalone' | 'cluster';
+  /** Like {@link openCaches}, with every `location` (and the backend) pointing at the target. */
+  openCaches(configs: Record<string, FixtureConfig>): Promise<CachesFixture>;
+}
+
+/** The shared API suites against the shared standalone server's database `db`. */
+export function standaloneTarget(db: number): ApiTarget {
+  return { kind: 'standalone', openCaches: (configs) => openCaches(db, configs) };
+}
+
+/**
+ * The shared API suites against a Valkey Cluster (`backend: 'ValkeyClusterCache'`, db 0).
+ * `topology` is called when a suite opens its caches (after the spec's `beforeAll` started the
+ * cluster). `raw` is an iovalkey `Cluster`: the single-key commands the suites send through it
+ * have the same signatures as on `Valkey`. `flush` empties every primary.
+ */
+export function clusterTarget(topology: () => ClusterTopology): ApiTarget {
+  return {
+    kind: 'cluster',
+    async openCaches(configs) {
+      const cluster = topology();
+      const connectionName = `nvc-test-${randomUUID()}`;
+      const full: Record<string, CacheConfig> = {};
+      for (const [alias, config] of Object.entries(configs)) {
+        const options = config.options ?? {};
+        full[alias] = {
+          ...config,
+          backend: 'ValkeyClusterCache',
+          location: config.location ?? [...cluster.urls],
+          options: {
+            ...options,
+            connectionPoolKwargs: { connectionName, ...(options.connectionPoolKwargs ?? {}) },
+          },
+        };
+      }
+      const app = await Test.createTestingModule({
+        imports: [CacheModule.forRoot(full)],
+      }).compile();
+      await app.init();
+      const caches = Object.fromEntries(
+        Object.keys(full).map((alias) => [alias, app.get<ValkeyCache>(getCacheToken(alias))]),
+      );
+      const node = cluster.nodes[0]!;
+      const rawCluster = new Cluster([{ host: node.host, port: node.port }], {
+        lazyConnect: true,
+        redisOptions: { maxRetriesPerRequest: 1 },
+      });
+      return {
+        app,
+        caches,
+        raw: rawCluster as unknown as Valkey,
+        connectionName,
+        async close() {
+          await app.close();
+          await rawCluster.quit().catch(() => rawCluster.disconnect());
+        },
+        async flush() {
+          await Promise.all((await cluster.primaries()).map((p) => adminCommand(p, ['FLUSHALL'])));
+        },
+        async rawKeys(pattern) {
+          const perNode = await Promise.all(
+            (await cluster.primaries()).map(
+              async (p) => (await adminCommand(p, ['KEYS', pattern])) as string[],
+            ),
+          );
+          return perNode.flat();
+        },
+      };
+    },
+  };
+}
+
+/** {@link ApiTarget.openCaches} with one cache, `default`. */
+export async function openTargetCache(
+  target: ApiTarget,
+  config: FixtureConfig = {},
+): Promise<CacheFixture> {
+  const fx = await target.openCaches({ default: config });
+  return { ...fx, cache: fx.caches['default']! };
 }
 
 /** `calls` of `cmdstat_<command>` in `INFO commandstats` (0 when never called). */
@@ -173,14 +268,20 @@ export async function traceCommands<T>(
   const epochs = new Set<number>();
   let replies = 0;
   const original: SendCommand = client.sendCommand;
-  const traced: SendCommand = function (this: Valkey, command, stream) {
+  // `...rest` passes on what a Cluster's `sendCommand` also takes (the node).
+  const traced: SendCommand = function (this: Valkey, command, stream, ...rest: unknown[]) {
     commands.push(command.name.toLowerCase());
     epochs.add(replies);
     const settled = (): void => {
       replies++;
     };
     command.promise.then(settled, settled);
-    return original.call(this, command, stream);
+    return (original as (...args: unknown[]) => ReturnType<SendCommand>).call(
+      this,
+      command,
+      stream,
+      ...rest,
+    );
   };
   client.sendCommand = traced;
   try {
