@@ -1,21 +1,7 @@
 import 'reflect-metadata';
-import { Test } from '@nestjs/testing';
-import { CacheConfigError, CacheModule, type CachesConfig } from '../../lib/index.js';
+import { bootError } from '../support/boot-error.js';
 
 const OK = 'valkey://127.0.0.1:6379/1';
-
-async function bootError(caches: unknown): Promise<CacheConfigError> {
-  try {
-    const ref = await Test.createTestingModule({
-      imports: [CacheModule.forRoot(caches as CachesConfig)],
-    }).compile();
-    await ref.close();
-  } catch (err) {
-    if (err instanceof CacheConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected boot to fail');
-}
 
 // [description, cache config of alias 'bad', expected path, expected message fragment]
 const BAD: Array<[string, unknown, string, RegExp]> = [

@@ -6,7 +6,6 @@
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import {
-  CacheConfigError,
   CacheHandler,
   CacheModule,
   ClusterClient,
@@ -16,21 +15,8 @@ import {
   ShardClient,
   shardKeyOf,
   ValkeyClusterCache,
-  type CachesConfig,
 } from '../../lib/index.js';
-
-async function bootError(caches: unknown): Promise<CacheConfigError> {
-  try {
-    const ref = await Test.createTestingModule({
-      imports: [CacheModule.forRoot(caches as CachesConfig)],
-    }).compile();
-    await ref.close();
-  } catch (err) {
-    if (err instanceof CacheConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected boot to fail');
-}
+import { bootError } from '../support/boot-error.js';
 
 describe('HashRing (django-valkey hash_ring.py)', () => {
   it('places the DESIGN.md test vector like django-valkey', () => {

@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import type { Valkey } from 'iovalkey';
 import { Test } from '@nestjs/testing';
 import {
-  CacheConfigError,
   CacheModule,
   ConnectionFactory,
   ConnectionPool,
@@ -23,6 +22,7 @@ import { parseLocation } from '../../lib/pool/location.js';
 import { resolveSentinelKwargs } from '../../lib/pool/sentinel-connection-factory.js';
 import { ReadonlyRetryPolicy } from '../../lib/pool/readonly-retry-policy.js';
 import { sentinelConnectionOptions } from '../../lib/pool/sentinel-connection-options.js';
+import { bootError } from '../support/boot-error.js';
 
 // Nothing here talks to a server: pools open no socket before their first command.
 const SENTINELS: Array<[string, number]> = [
@@ -36,21 +36,6 @@ async function boot(caches: CachesConfig, moduleOptions?: CacheModuleOptions) {
     imports: [CacheModule.forRoot(caches, moduleOptions)],
   }).compile();
   return moduleRef;
-}
-
-async function bootError(
-  caches: CachesConfig,
-  moduleOptions?: CacheModuleOptions,
-): Promise<CacheConfigError> {
-  let moduleRef;
-  try {
-    moduleRef = await boot(caches, moduleOptions);
-  } catch (err) {
-    expect(err).toBeInstanceOf(CacheConfigError);
-    return err as CacheConfigError;
-  }
-  await moduleRef.close();
-  throw new Error('boot succeeded but should have failed');
 }
 
 describe('Sentinel configuration checked at boot', () => {
