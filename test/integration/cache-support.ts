@@ -54,21 +54,23 @@ export interface CachesFixture extends Omit<CacheFixture, 'cache'> {
 export type FixtureConfig = Omit<CacheConfig, 'location'> & { location?: CacheConfig['location'] };
 
 /**
- * Builds the caches through `Test.createTestingModule({ imports: [CacheModule.forRoot(...)] })`
- * as a user would, and returns them by alias. Every `location` defaults to the standalone
- * server's database `db`; every connection is named `connectionName`.
+ * Boots `CacheModule.forRoot` with `configs` as a user would: each config gets `location` where it
+ * sets none, then `overrides` (e.g. the cluster backend), and one connection name shared by the
+ * caches of this fixture (unique per call), to find their connections in `CLIENT LIST`.
  */
-export async function openCaches(
-  db: number,
+async function bootCaches(
   configs: Record<string, FixtureConfig>,
-): Promise<CachesFixture> {
+  location: CacheConfig['location'],
+  overrides: Partial<CacheConfig> = {},
+): Promise<{ app: TestingModule; caches: Record<string, ValkeyCache>; connectionName: string }> {
   const connectionName = `nvc-test-${randomUUID()}`;
   const full: Record<string, CacheConfig> = {};
   for (const [alias, config] of Object.entries(configs)) {
     const options = config.options ?? {};
     full[alias] = {
       ...config,
-      location: config.location ?? standaloneUrl(db),
+      ...overrides,
+      location: config.location ?? location,
       options: {
         ...options,
         connectionPoolKwargs: { connectionName, ...(options.connectionPoolKwargs ?? {}) },
@@ -80,6 +82,19 @@ export async function openCaches(
   const caches = Object.fromEntries(
     Object.keys(full).map((alias) => [alias, app.get<ValkeyCache>(getCacheToken(alias))]),
   );
+  return { app, caches, connectionName };
+}
+
+/**
+ * Builds the caches through `Test.createTestingModule({ imports: [CacheModule.forRoot(...)] })`
+ * as a user would, and returns them by alias. Every `location` defaults to the standalone
+ * server's database `db`; every connection is named `connectionName`.
+ */
+export async function openCaches(
+  db: number,
+  configs: Record<string, FixtureConfig>,
+): Promise<CachesFixture> {
+  const { app, caches, connectionName } = await bootCaches(configs, standaloneUrl(db));
   const { host, port } = standalone();
   const raw = new Valkey({ host, port, db, lazyConnect: true, maxRetriesPerRequest: 1 });
   return {
@@ -134,27 +149,9 @@ export function clusterTarget(topology: () => ClusterTopology): ApiTarget {
     kind: 'cluster',
     async openCaches(configs) {
       const cluster = topology();
-      const connectionName = `nvc-test-${randomUUID()}`;
-      const full: Record<string, CacheConfig> = {};
-      for (const [alias, config] of Object.entries(configs)) {
-        const options = config.options ?? {};
-        full[alias] = {
-          ...config,
-          backend: 'ValkeyClusterCache',
-          location: config.location ?? [...cluster.urls],
-          options: {
-            ...options,
-            connectionPoolKwargs: { connectionName, ...(options.connectionPoolKwargs ?? {}) },
-          },
-        };
-      }
-      const app = await Test.createTestingModule({
-        imports: [CacheModule.forRoot(full)],
-      }).compile();
-      await app.init();
-      const caches = Object.fromEntries(
-        Object.keys(full).map((alias) => [alias, app.get<ValkeyCache>(getCacheToken(alias))]),
-      );
+      const { app, caches, connectionName } = await bootCaches(configs, [...cluster.urls], {
+        backend: 'ValkeyClusterCache',
+      });
       const node = cluster.nodes[0]!;
       const rawCluster = new Cluster([{ host: node.host, port: node.port }], {
         lazyConnect: true,
