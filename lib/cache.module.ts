@@ -1,6 +1,8 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { CacheHandler } from './cache.handler.js';
 import { CacheConfigError } from './cache.errors.js';
+import { CachingBinder } from './caching/caching.binder.js';
 import type {
   CacheModuleAsyncOptions,
   CacheModuleOptions,
@@ -133,12 +135,14 @@ export class CacheModule {
         useFactory: () => resolveGlobalFactory(moduleOptions.connectionFactory),
       },
       CacheHandler,
+      // @Cached methods and @UseCache routes of the application (lib/caching)
+      CachingBinder,
       ...perAlias,
     ];
     return {
       module: CacheModule,
       global: moduleOptions.isGlobal ?? false,
-      imports,
+      imports: [DiscoveryModule, ...imports],
       providers,
       exports: [
         VALKEY_CONNECTION_FACTORY,

@@ -107,3 +107,17 @@ export type {
   SentinelPoolEventMap,
 } from './pool/sentinel-pool-events.js';
 export type { SentinelTopologySnapshot } from './pool/sentinel-service-state.js';
+
+// Caching decorators and HTTP interceptor
+export { Cached, type CachedMethod, type CachedOptions } from './caching/cached.decorator.js';
+export { CacheInterceptor, type CacheStatus } from './caching/cache.interceptor.js';
+export {
+  CacheRouteKey,
+  CacheRouteTimeout,
+  NoRouteCache,
+  UseCache,
+  type RouteKeyFactory,
+  type RouteTimeoutFactory,
+} from './caching/cache-route.decorators.js';
+export { X_CACHE_HEADER } from './caching/caching.constants.js';
+export { stableStringify } from './caching/stable-key.js';
