@@ -79,6 +79,16 @@ export interface CacheOptions {
   ignoreExceptions?: boolean;
   /** Log the errors that `ignoreExceptions` swallowed (at warn level). */
   logIgnoredExceptions?: boolean;
+  /**
+   * What a read does with a stored value it cannot decode (corrupt bytes, another serializer's
+   * or compressor's format, a truncated frame). `false` (default): it throws a
+   * `CacheDecodeError` naming the alias and the key. `true`: the value counts as missing: `get`
+   * returns its default, `getMany` and the set/hash reads leave it out, `getOrSet` computes the
+   * value and returns it (its `add` leaves the undecodable value in place, since it may belong to
+   * another service). Logged at warn level when `logIgnoredExceptions` is on. Never applies to
+   * `incr`/`decr`, which still throw. django-valkey has no such option (it always raises).
+   */
+  undecodableAsMiss?: boolean;
   /** Upper bound on one command, in seconds (default 5). */
   socketTimeout?: number;
   /** Upper bound on opening a connection, in seconds (default 5). */

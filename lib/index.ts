@@ -121,3 +121,20 @@ export {
 } from './caching/cache-route.decorators.js';
 export { X_CACHE_HEADER } from './caching/caching.constants.js';
 export { stableStringify } from './caching/stable-key.js';
+
+// Observability (the Prometheus export is in 'nestjs-valkey-cache/prometheus')
+export {
+  CacheMetrics,
+  CACHE_OPERATIONS,
+  LATENCY_BUCKETS_MS,
+  type CacheMetricsSnapshot,
+  type CacheOperation,
+  type LatencySnapshot,
+} from './observability/cache-metrics.js';
+export {
+  CacheEvents,
+  type CacheEventMap,
+  type ConnectionErrorEvent,
+  type ConnectionEvent,
+  type ReconnectingEvent,
+} from './observability/cache-events.js';

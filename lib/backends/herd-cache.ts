@@ -173,6 +173,7 @@ export class HerdCache extends ValkeyCache {
 
   /** Stores the current value (stale or not) again for `timeout` seconds; whether it existed. */
   override async touch(key: string, timeout?: Timeout, opts?: VersionOption): Promise<boolean> {
+    this.toMs(timeout); // a bad timeout fails before anything is sent
     const found = await this.read(key, opts);
     if (found === undefined) return false;
     return this.set(key, found.value, timeout, { ...opts, xx: true });

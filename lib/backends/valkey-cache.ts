@@ -15,6 +15,9 @@ import { setOwnProperty } from '../util/own-property.js';
 import { CacheLock, type LockOptions } from './cache-lock.js';
 import { isIntegerReplyError, toCacheError } from './errors.js';
 import { LuaScript } from './lua-script.js';
+import type { CacheEvents } from '../observability/cache-events.js';
+import type { CacheMetrics } from '../observability/cache-metrics.js';
+import { observeCache } from '../observability/observe.js';
 
 /** A value that can be stored: anything the cache's serializer accepts (JSON by default). */
 export type CacheValue = unknown;
@@ -104,8 +107,30 @@ function entriesOf(
     : Object.entries(data);
 }
 
-function listOf<T>(items: Iterable<T>): readonly T[] {
-  return Array.isArray(items) ? (items as readonly T[]) : [...items];
+/** `items` as an array; a string is refused (it would iterate as one key per character). */
+function listOf<T>(items: Iterable<T>, alias: string): readonly T[] {
+  if (Array.isArray(items)) return items as readonly T[];
+  if (
+    typeof items === 'string' ||
+    typeof (items as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
+  ) {
+    throw new CacheArgumentError(
+      `keys must be an array or another iterable of strings, got ${typeof items === 'string' ? 'a string' : describe(items)}`,
+      alias,
+    );
+  }
+  return [...items];
+}
+
+/** Largest expiry accepted, in milliseconds (2^53 - 1, ~285,000 years): beyond it use `null`. */
+const MAX_EXPIRY_MS = Number.MAX_SAFE_INTEGER;
+
+/** What an argument is, for an error message: its type, never its content (it may be secret). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  return typeof value;
 }
 
 /**
@@ -128,6 +153,10 @@ function listOf<T>(items: Iterable<T>): readonly T[] {
 export class ValkeyCache {
   /** The cache alias (`CACHES` key). */
   readonly alias: string;
+  /** Hits, misses, sets, deletes, errors and latency of this cache (see {@link CacheMetrics}). */
+  readonly metrics: CacheMetrics;
+  /** Connection and Sentinel events of this cache (see {@link CacheEvents}). */
+  readonly events: CacheEvents;
   private readonly logger: Logger;
 
   constructor(
@@ -138,6 +167,7 @@ export class ValkeyCache {
   ) {
     this.alias = config.alias;
     this.logger = new Logger(`ValkeyCache:${config.alias}`);
+    ({ metrics: this.metrics, events: this.events } = observeCache(config.alias, client));
   }
 
   /** The cache's default timeout in seconds (`null`: never expires). */
@@ -148,10 +178,29 @@ export class ValkeyCache {
   // ---------------------------------------------------------------------------------------------
   // keys and raw access
 
-  /** Builds the stored key for `key` (`${keyPrefix}:${version}:${key}` by default). */
+  /**
+   * Builds the stored key for `key` (`${keyPrefix}:${version}:${key}` by default). Throws a
+   * {@link CacheArgumentError} (before anything is sent) when `key` is not a string, holds a lone
+   * UTF-16 surrogate (it would be sent as U+FFFD and collide with other keys), or `version` is
+   * not a safe integer. Any other string is a key: empty, longer than 250 characters, with
+   * spaces or control characters (Valkey keys are binary-safe, and django-valkey, unlike
+   * Django's memcached backends, does not call `validate_key`).
+   */
   makeKey(key: string, version?: number): string {
     if (typeof key !== 'string') {
-      throw new CacheArgumentError(`key must be a string, got ${typeof key}`, this.alias);
+      throw new CacheArgumentError(`key must be a string, got ${describe(key)}`, this.alias);
+    }
+    if (!(key as string & { isWellFormed(): boolean }).isWellFormed()) {
+      throw new CacheArgumentError(
+        'key holds a lone UTF-16 surrogate: it cannot be sent as UTF-8 without changing it',
+        this.alias,
+      );
+    }
+    if (version !== undefined && !Number.isSafeInteger(version)) {
+      throw new CacheArgumentError(
+        `version must be an integer, got ${typeof version === 'number' ? String(version) : describe(version)}`,
+        this.alias,
+      );
     }
     return this.client.makeKey(key, version);
   }
@@ -179,33 +228,61 @@ export class ValkeyCache {
   // ---------------------------------------------------------------------------------------------
   // internals
 
-  /** Timeout in seconds (undefined: the default) to milliseconds; `null`: never expires. */
-  private toMs(timeout: Timeout): number | null {
+  /**
+   * Timeout in seconds (undefined: the default) to milliseconds; `null`: never expires.
+   * `Infinity` never expires; `<= 0` (and `-Infinity`, and anything under 1 ms, truncated to 0)
+   * deletes, as Django does. A {@link CacheArgumentError} for anything else that is not a number,
+   * `NaN`, or more than {@link MAX_EXPIRY_MS} milliseconds.
+   */
+  protected toMs(timeout: Timeout): number | null {
     const t = timeout === undefined ? this.config.timeout : timeout;
     if (t === null) return null;
     if (typeof t !== 'number' || Number.isNaN(t)) {
       throw new CacheArgumentError(
-        `timeout must be a number of seconds or null, got ${String(t)}`,
+        `timeout must be a number of seconds or null, got ${typeof t === 'number' ? 'NaN' : describe(t)}`,
         this.alias,
       );
     }
     if (t === Infinity) return null;
-    return Math.trunc(t * 1000);
+    const ms = Math.trunc(t * 1000);
+    if (ms > MAX_EXPIRY_MS) {
+      throw new CacheArgumentError(
+        `timeout ${t} s is beyond the largest expiry (${MAX_EXPIRY_MS / 1000} s); use null for no expiry`,
+        this.alias,
+      );
+    }
+    return ms;
   }
 
-  private decode(raw: Buffer, fullKey: string): unknown {
+  /**
+   * Decodes a stored payload. When it cannot be decoded: with `options.undecodableAsMiss` and a
+   * `miss` given, returns `miss` (logged when `logIgnoredExceptions` is on); otherwise throws a
+   * {@link CacheDecodeError} naming the alias and `fullKey`. Callers that must not treat an
+   * undecodable value as missing (`incr`) pass no `miss`.
+   */
+  private decode(raw: Buffer, fullKey: string): unknown;
+  private decode<M>(raw: Buffer, fullKey: string, miss: M): unknown;
+  private decode(raw: Buffer, fullKey: string, ...miss: [unknown?]): unknown {
     try {
       return this.client.codec.decode(raw);
     } catch (err) {
-      throw new CacheDecodeError(
-        `cannot decode the value of key '${fullKey}': ${(err as Error).message}`,
+      const error = new CacheDecodeError(
+        `cannot decode the value of key '${fullKey}' (${raw.length} bytes): ${(err as Error).message}`,
         this.alias,
         fullKey,
         { cause: err },
       );
+      if (miss.length === 0 || !this.config.undecodableAsMiss) throw error;
+      if (this.config.logIgnoredExceptions) this.logger.warn(`read as a miss: ${error.message}`);
+      return miss[0];
     }
   }
 
+  /**
+   * Encodes a value for the wire; a {@link CacheArgumentError} (before anything is sent) for a
+   * value the serializer refuses: `undefined`, functions, symbols, circular structures, `Map`,
+   * `Set` and the other kinds each serializer lists.
+   */
   private encode(value: CacheValue): Buffer | string {
     try {
       return this.client.codec.encodeForWire(value);
@@ -219,7 +296,9 @@ export class ValkeyCache {
   /** Rethrows `err` as a typed error, or returns `fallback` when `ignoreExceptions` allows it. */
   private fail<T>(err: unknown, fallback: T): T {
     const error = toCacheError(err, this.alias);
+    this.metrics.errors++;
     if (this.config.ignoreExceptions && error instanceof CacheConnectionError) {
+      this.metrics.ignoredErrors++;
       if (this.config.logIgnoredExceptions) this.logger.warn(`ignored: ${error.message}`);
       return fallback;
     }
@@ -231,6 +310,7 @@ export class ValkeyCache {
     try {
       return await fn();
     } catch (err) {
+      this.metrics.errors++;
       throw toCacheError(err, this.alias);
     }
   }
@@ -267,7 +347,7 @@ export class ValkeyCache {
 
   private async getRaw(fullKey: string): Promise<unknown> {
     const raw = await this.client.clientFor(fullKey, false).getBuffer(fullKey);
-    return raw === null ? MISSING : this.decode(raw, fullKey);
+    return raw === null ? MISSING : this.decode(raw, fullKey, MISSING);
   }
 
   /** One attempt of {@link set} on `client`; `ms <= 0` deletes (with `nx`: checks absence). */
@@ -309,12 +389,26 @@ export class ValkeyCache {
     const k = this.makeKey(key, opts?.version);
     // Hot path: one promise layer (the command's), no closure; a CacheDecodeError propagates.
     let raw: Buffer | null;
+    const t0 = performance.now();
     try {
       raw = await this.client.clientFor(k, false).getBuffer(k);
     } catch (err) {
+      this.metrics.observe('get', t0);
       return this.fail(err, defaultValue);
     }
-    return raw === null ? defaultValue : (this.decode(raw, k) as T);
+    this.metrics.observe('get', t0);
+    if (raw === null) {
+      this.metrics.misses++;
+      return defaultValue;
+    }
+    // An undecodable value with undecodableAsMiss counts as a miss.
+    const value = this.decode(raw, k, MISSING);
+    if (value === MISSING) {
+      this.metrics.misses++;
+      return defaultValue;
+    }
+    this.metrics.hits++;
+    return value as T;
   }
 
   /**
@@ -332,13 +426,19 @@ export class ValkeyCache {
     const k = this.makeKey(key, opts?.version);
     const ms = this.toMs(timeout);
     const payload = ms !== null && ms <= 0 ? '' : this.encode(value);
+    const t0 = performance.now();
     try {
       const client = this.client.clientFor(k, true);
+      let stored: boolean;
       // Hot path (a plain set with an expiry): the command's promise only, no options object.
       if (ms !== null && ms > 0 && opts?.nx !== true && opts?.xx !== true)
-        return (await client.set(k, payload, 'PX', ms)) === 'OK';
-      return await ValkeyCache.setOn(client, k, payload, ms, opts ?? {});
+        stored = (await client.set(k, payload, 'PX', ms)) === 'OK';
+      else stored = await ValkeyCache.setOn(client, k, payload, ms, opts ?? {});
+      this.metrics.observe('set', t0);
+      this.metrics.sets++;
+      return stored;
     } catch (err) {
+      this.metrics.observe('set', t0);
       let error = toCacheError(err, this.alias);
       const retriable = (e: CacheError): boolean =>
         e instanceof CacheConnectionError || e instanceof CacheReadOnlyError;
@@ -370,9 +470,14 @@ export class ValkeyCache {
   /** Deletes `key`; returns whether it existed. */
   async delete(key: string, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
+    const t0 = performance.now();
     try {
-      return (await this.client.clientFor(k, true).del(k)) > 0;
+      const existed = (await this.client.clientFor(k, true).del(k)) > 0;
+      this.metrics.observe('delete', t0);
+      this.metrics.deletes++;
+      return existed;
     } catch (err) {
+      this.metrics.observe('delete', t0);
       return this.fail(err, false);
     }
   }
@@ -380,9 +485,13 @@ export class ValkeyCache {
   /** Whether `key` exists. */
   async hasKey(key: string, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
+    const t0 = performance.now();
     try {
-      return (await this.client.clientFor(k, false).exists(k)) === 1;
+      const exists = (await this.client.clientFor(k, false).exists(k)) === 1;
+      this.metrics.observe('hasKey', t0);
+      return exists;
     } catch (err) {
+      this.metrics.observe('hasKey', t0);
       return this.fail(err, false);
     }
   }
@@ -402,13 +511,22 @@ export class ValkeyCache {
     // Hot path (a hit): the command's promise only; a CacheDecodeError propagates.
     let raw: Buffer | null = null;
     let reachable = true;
+    const t0 = performance.now();
     try {
       raw = await this.client.clientFor(k, false).getBuffer(k);
     } catch (err) {
+      this.metrics.observe('get', t0);
       this.fail<Missing>(err, MISSING);
       reachable = false;
     }
-    if (raw !== null) return this.decode(raw, k) as T;
+    if (reachable) this.metrics.observe('get', t0);
+    // An undecodable value with undecodableAsMiss counts as a miss.
+    const hit = raw === null ? MISSING : this.decode(raw, k, MISSING);
+    if (hit !== MISSING) {
+      this.metrics.hits++;
+      return hit as T;
+    }
+    if (reachable) this.metrics.misses++;
     const value =
       typeof valueOrFactory === 'function'
         ? await (valueOrFactory as () => T | Promise<T>)()
@@ -434,21 +552,31 @@ export class ValkeyCache {
     keys: Iterable<string>,
     opts?: VersionOption,
   ): Promise<Record<string, T>> {
-    const list = listOf(keys);
+    const list = listOf(keys, this.alias);
     const result: Record<string, T> = {};
     if (list.length === 0) return result;
     const full = list.map((k) => this.makeKey(k, opts?.version));
     let raws: Array<Buffer | null>;
+    const t0 = performance.now();
     try {
       raws = await this.mgetAll(full);
     } catch (err) {
+      this.metrics.observe('getMany', t0);
       return this.fail(err, result);
     }
+    this.metrics.observe('getMany', t0);
+    let hits = 0;
     for (let i = 0; i < list.length; i++) {
       const raw = raws[i];
-      if (raw !== null && raw !== undefined)
-        setOwnProperty(result, list[i]!, this.decode(raw, full[i]!) as T);
+      if (raw === null || raw === undefined) continue;
+      const value = this.decode(raw, full[i]!, MISSING);
+      if (value !== MISSING) {
+        hits++;
+        setOwnProperty(result, list[i]!, value as T);
+      }
     }
+    this.metrics.hits += hits;
+    this.metrics.misses += list.length - hits;
     return result;
   }
 
@@ -473,6 +601,7 @@ export class ValkeyCache {
     const keys = entries.map(([k]) => this.makeKey(k, opts?.version));
     const remove = ms !== null && ms <= 0;
     const payloads = remove ? [] : entries.map(([, v]) => this.encode(v));
+    const t0 = performance.now();
     try {
       // One pipeline per connection holding some of the keys (one in all unless sharded).
       const groups = this.client.groupByConnection(keys, true);
@@ -502,8 +631,11 @@ export class ValkeyCache {
           failed.push(entries[g.indexes ? g.indexes[j]! : j]![0]);
         }
       }
+      this.metrics.observe('setMany', t0);
+      this.metrics.sets += entries.length - failed.length;
       return failed;
     } catch (err) {
+      this.metrics.observe('setMany', t0);
       return this.fail(
         err,
         entries.map(([k]) => k),
@@ -532,6 +664,7 @@ export class ValkeyCache {
       keys.push(k);
       if (!remove) flat.push(k, this.encode(value));
     }
+    const t0 = performance.now();
     try {
       const multi = this.clientForAll(keys, true).multi();
       if (remove) multi.del(...keys);
@@ -542,22 +675,34 @@ export class ValkeyCache {
       const replies = await multi.exec();
       const firstError = replies?.find(([err]) => err)?.[0];
       if (firstError) throw firstError;
+      this.metrics.observe('mset', t0);
+      this.metrics.sets += entries.length;
       return true;
     } catch (err) {
+      this.metrics.observe('mset', t0);
       return this.fail(err, false);
     }
   }
 
   /** Deletes the keys; returns how many existed. One `DEL`, however many keys. */
   async deleteMany(keys: Iterable<string>, opts?: VersionOption): Promise<number> {
-    const full = listOf(keys).map((k) => this.makeKey(k, opts?.version));
+    const full = listOf(keys, this.alias).map((k) => this.makeKey(k, opts?.version));
     if (full.length === 0) return 0;
+    const t0 = performance.now();
     try {
       const groups = this.client.groupByConnection(full, true);
-      if (groups.length === 1) return await groups[0]!.client.del(groups[0]!.keys as string[]);
-      const counts = await Promise.all(groups.map((g) => g.client.del(g.keys as string[])));
-      return counts.reduce((a, b) => a + b, 0);
+      const deleted =
+        groups.length === 1
+          ? await groups[0]!.client.del(groups[0]!.keys as string[])
+          : (await Promise.all(groups.map((g) => g.client.del(g.keys as string[])))).reduce(
+              (a, b) => a + b,
+              0,
+            );
+      this.metrics.observe('deleteMany', t0);
+      this.metrics.deletes += full.length;
+      return deleted;
     } catch (err) {
+      this.metrics.observe('deleteMany', t0);
       return this.fail(err, 0);
     }
   }
@@ -761,7 +906,7 @@ export class ValkeyCache {
   }
 
   private checkTime(ms: number): void {
-    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > MAX_EXPIRY_MS) {
       throw new CacheArgumentError(`expiry must be a finite number, got ${String(ms)}`, this.alias);
     }
   }
@@ -782,17 +927,21 @@ export class ValkeyCache {
   async touch(key: string, timeout?: Timeout, opts?: VersionOption): Promise<boolean> {
     const ms = this.toMs(timeout);
     const k = this.makeKey(key, opts?.version);
+    const t0 = performance.now();
     try {
       const c = this.client.clientFor(k, true);
+      let touched: boolean;
       if (ms === null) {
         // PERSIST answers 0 for a key without expiry; EXISTS says whether it was touched.
         const replies = await c.multi().persist(k).exists(k).exec();
         const failed = replies?.find(([err]) => err)?.[0];
         if (failed) throw failed;
-        return replies?.[1]?.[1] === 1;
-      }
-      return (await c.pexpire(k, ms)) === 1;
+        touched = replies?.[1]?.[1] === 1;
+      } else touched = (await c.pexpire(k, ms)) === 1;
+      this.metrics.observe('touch', t0);
+      return touched;
     } catch (err) {
+      this.metrics.observe('touch', t0);
       return this.fail(err, false);
     }
   }
@@ -888,12 +1037,15 @@ export class ValkeyCache {
 
   private decodeMembers<T>(raws: readonly Buffer[], fullKey: string): Set<T> {
     const out = new Set<T>();
-    for (const r of raws) out.add(this.decode(r, fullKey) as T);
+    for (const r of raws) {
+      const member = this.decode(r, fullKey, MISSING);
+      if (member !== MISSING) out.add(member as T);
+    }
     return out;
   }
 
   private keysOf(keys: Iterable<string>, version?: number): string[] {
-    const full = listOf(keys).map((k) => this.makeKey(k, version));
+    const full = listOf(keys, this.alias).map((k) => this.makeKey(k, version));
     if (full.length === 0) throw new CacheArgumentError('at least one key is needed', this.alias);
     return full;
   }
@@ -1018,7 +1170,7 @@ export class ValkeyCache {
       const c = this.client.clientFor(k, true);
       if (count === undefined) {
         const raw = await c.spopBuffer(k);
-        return raw === null ? null : (this.decode(raw, k) as T);
+        return raw === null ? null : (this.decode(raw, k, null) as T | null);
       }
       return this.decodeMembers<T>(await c.spopBuffer(k, count), k);
     });
@@ -1034,9 +1186,14 @@ export class ValkeyCache {
       const c = this.client.clientFor(k, false);
       if (count === undefined) {
         const raw = await c.srandmemberBuffer(k);
-        return raw === null ? null : (this.decode(raw, k) as T);
+        return raw === null ? null : (this.decode(raw, k, null) as T | null);
       }
-      return (await c.srandmemberBuffer(k, count)).map((r) => this.decode(r, k) as T);
+      const members: T[] = [];
+      for (const r of await c.srandmemberBuffer(k, count)) {
+        const member = this.decode(r, k, MISSING);
+        if (member !== MISSING) members.push(member as T);
+      }
+      return members;
     });
   }
 
@@ -1066,7 +1223,10 @@ export class ValkeyCache {
       const reply = await this.run(() => client.callBuffer('SSCAN', k, cursor, ...args));
       const [next, raws] = reply as [Buffer, Buffer[]];
       cursor = next.toString();
-      for (const r of raws) yield this.decode(r, k) as T;
+      for (const r of raws) {
+        const member = this.decode(r, k, MISSING);
+        if (member !== MISSING) yield member as T;
+      }
     } while (cursor !== '0');
   }
 
@@ -1108,7 +1268,7 @@ export class ValkeyCache {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
     const raw = await this.run(() => this.client.clientFor(n, false).hgetBuffer(n, f));
-    return raw === null ? null : (this.decode(raw, `${n} ${f}`) as T);
+    return raw === null ? null : (this.decode(raw, `${n} ${f}`, null) as T | null);
   }
 
   /** Every field of the hash `name` (as user keys) with its value. */
@@ -1117,7 +1277,8 @@ export class ValkeyCache {
     const raw = await this.run(() => this.client.clientFor(n, false).hgetallBuffer(n));
     const out: Record<string, T> = {};
     for (const [f, v] of Object.entries(raw)) {
-      setOwnProperty(out, this.client.reverseKey(f), this.decode(v, `${n} ${f}`) as T);
+      const value = this.decode(v, `${n} ${f}`, MISSING);
+      if (value !== MISSING) setOwnProperty(out, this.client.reverseKey(f), value as T);
     }
     return out;
   }

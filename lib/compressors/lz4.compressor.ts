@@ -33,6 +33,45 @@ export class Lz4Compressor extends BaseCompressor {
   }
 
   protected decompressBytes(data: Buffer): Buffer {
+    // lz4-napi returns what it decoded so far from a truncated frame: refuse those first.
+    const problem = checkLz4Frames(data);
+    if (problem !== undefined) throw new Error(problem);
     return this.lz4.decompressFrameSync(data);
   }
+}
+
+const LZ4_MAGIC = 0x184d2204;
+
+/**
+ * Walks the LZ4 frames of `data` (RFC-less spec: lz4_Frame_format.md) without decompressing:
+ * `undefined` when it is one or more complete frames (skippable frames allowed) ending exactly at
+ * the end of `data`, else why not. Catches truncation, which the decoder does not report.
+ */
+export function checkLz4Frames(data: Uint8Array): string | undefined {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const end = data.length;
+  let pos = 0;
+  while (pos < end) {
+    if (end - pos < 8) return 'truncated LZ4 frame';
+    const magic = view.getUint32(pos, true);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      pos += 8 + view.getUint32(pos + 4, true);
+      continue;
+    }
+    if (magic !== LZ4_MAGIC) return 'not an LZ4 frame';
+    const flg = data[pos + 4]!;
+    if (flg >> 6 !== 1) return 'unsupported LZ4 frame version';
+    const blockChecksum = (flg & 0x10) !== 0;
+    const contentChecksum = (flg & 0x04) !== 0;
+    pos += 7 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0);
+    for (;;) {
+      if (end - pos < 4) return 'truncated LZ4 frame';
+      const size = view.getUint32(pos, true) & 0x7fffffff;
+      pos += 4;
+      if (size === 0) break;
+      pos += size + (blockChecksum ? 4 : 0);
+    }
+    if (contentChecksum) pos += 4;
+  }
+  return pos === end ? undefined : 'truncated LZ4 frame';
 }

@@ -87,6 +87,7 @@ export class CacheOptionsDto {
   @IsOptional() @IsInt() @Min(-1) @Max(22) compressLevel?: number;
   @IsOptional() @IsBoolean() ignoreExceptions?: boolean;
   @IsOptional() @IsBoolean() logIgnoredExceptions?: boolean;
+  @IsOptional() @IsBoolean() undecodableAsMiss?: boolean;
   @IsOptional() @IsNumber(SECONDS) @Min(0.001) socketTimeout?: number;
   @IsOptional() @IsNumber(SECONDS) @Min(0.001) socketConnectTimeout?: number;
   @IsOptional() @IsString() username?: string;

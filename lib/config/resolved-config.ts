@@ -41,6 +41,11 @@ export interface ResolvedCacheConfig {
   readonly compressor: Compressor;
   readonly ignoreExceptions: boolean;
   readonly logIgnoredExceptions: boolean;
+  /**
+   * `options.undecodableAsMiss`: an undecodable stored value reads as a miss instead of throwing
+   * a `CacheDecodeError` (default `false`).
+   */
+  readonly undecodableAsMiss: boolean;
   /** Upper bound of one command, seconds. */
   readonly socketTimeout: number;
   /** Upper bound of opening a connection, seconds. */

@@ -335,6 +335,7 @@ function resolveCache(
     compressor,
     ignoreExceptions: options.ignoreExceptions ?? false,
     logIgnoredExceptions: options.logIgnoredExceptions ?? false,
+    undecodableAsMiss: options.undecodableAsMiss ?? false,
     socketTimeout: options.socketTimeout ?? DEFAULT_SOCKET_TIMEOUT_SECONDS,
     socketConnectTimeout: options.socketConnectTimeout ?? DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
     closeConnection: options.closeConnection ?? false,

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Valkey } from 'iovalkey';
+import { reportConnectionEvents } from '../observability/cache-events.js';
 
 /**
  * Logs a client's lifecycle (connected, reconnecting, error, closed) under the cache alias that
@@ -9,6 +10,7 @@ import type { Valkey } from 'iovalkey';
 export function logConnectionEvents(client: Valkey, alias: string, describe: string): void {
   const logger = new Logger(`ValkeyCache:${alias}`);
   let lastError: string | undefined;
+  reportConnectionEvents(client, describe);
   client.on('ready', () => {
     lastError = undefined;
     logger.log(`connected to ${describe}`);

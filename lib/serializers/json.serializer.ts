@@ -55,7 +55,11 @@ export class JsonSerializer implements Serializer {
     if (text.includes('\uFFFD') && !isUtf8(data)) {
       throw new SyntaxError('JSON payload is not valid UTF-8');
     }
-    return parseJson(text);
+    try {
+      return parseJson(text);
+    } catch (error) {
+      throw error instanceof SyntaxError ? withoutPayload(error) : error;
+    }
   }
 }
 
@@ -143,6 +147,20 @@ function writeValue(value: unknown, key: string): string | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // Reading
+
+/**
+ * V8's `JSON.parse` messages quote up to ~10 characters of the payload (`Unexpected token 'a',
+ * "aaaa"... is not valid JSON`); a cache value may be secret, so the error reaching a message or
+ * a log keeps only the position. The original stays as `cause`.
+ */
+function withoutPayload(error: SyntaxError): SyntaxError {
+  if (error.message.startsWith('invalid JSON at position')) return error; // our parser's
+  const position = /position (\d+)/.exec(error.message)?.[1];
+  return new SyntaxError(
+    position === undefined ? 'invalid JSON' : `invalid JSON at position ${position}`,
+    { cause: error },
+  );
+}
 
 function parseJson(text: string): unknown {
   let value: unknown;

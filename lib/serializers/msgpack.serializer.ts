@@ -1,6 +1,7 @@
 import { Packr, Unpackr } from 'msgpackr';
 
 import { setOwnProperty } from '../util/own-property.js';
+import { checkMsgpack } from './msgpack-check.js';
 import type { Serializer } from './serializer.js';
 import { PLAIN, Refusal, SPECIAL, ValueWalker, type WalkResult } from './value-walker.js';
 
@@ -34,6 +35,12 @@ import { PLAIN, Refusal, SPECIAL, ValueWalker, type WalkResult } from './value-w
  * than `Uint8Array`, `ArrayBuffer`, `DataView`, an invalid `Date`, integers beyond 64 bits and
  * circular structures.
  *
+ * Refused on decode with a `SyntaxError` (see `checkMsgpack`), before `msgpackr` sees the bytes:
+ * the unused byte `0xC1`, every extension type but the timestamp (so `msgpackr`'s own extensions,
+ * which build `undefined`, `Error`, `RegExp`, `Set`, typed arrays, records and cyclic structures,
+ * and any class registered process-wide with `msgpackr.addExtension`, never apply), strings
+ * that are not valid UTF-8, truncated payloads and trailing bytes. Decoding builds data only.
+ *
  * Byte-for-byte: for nil, booleans, floats, strings, bin, arrays, maps and integers in
  * [-2^31, 2^32) the bytes equal Python's `packb`. Larger integers are written as int64 (`0xd3`)
  * where Python writes uint64 (`0xcf`) for positive ones; both decode to the same integer.
@@ -56,6 +63,8 @@ export class MsgpackSerializer implements Serializer {
     copyBuffers: true,
     // 'auto' (numbers within +/-2^53, bigints beyond) exists at run time but not in the typings.
     int64AsType: 'auto' as 'bigint',
+    // Never resolve the structured-clone reference extensions (checkMsgpack refuses them first).
+    structuredClone: false,
   });
 
   /** Options are accepted for a uniform constructor signature; there are none yet. */
@@ -66,9 +75,15 @@ export class MsgpackSerializer implements Serializer {
     return this.packr.pack(walker.isPlain(value) ? value : rewrite(value));
   }
 
-  /** Decodes one MessagePack value; throws when the bytes are not exactly one valid value. */
+  /**
+   * Decodes one MessagePack value; throws a `SyntaxError` when the bytes are not exactly one
+   * well-formed value of standard MessagePack (see {@link checkMsgpack}: no `0xC1`, no extension
+   * but the timestamp, valid UTF-8 strings, nothing truncated or trailing). Only data types are
+   * built: `null`, booleans, numbers, bigints, strings, `Buffer`s, arrays, plain objects, `Date`s.
+   */
   loads(data: Buffer): unknown {
-    if (data.length === 0) throw new SyntaxError('empty msgpack payload');
+    const problem = checkMsgpack(data);
+    if (problem !== undefined) throw new SyntaxError(problem);
     return this.unpackr.unpack(data) as unknown;
   }
 }
