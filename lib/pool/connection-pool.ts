@@ -1,6 +1,7 @@
 import { Valkey } from 'iovalkey';
 import { redactLocation } from './location.js';
 import { closeClient, logConnectionEvents } from './connection-events.js';
+import { failFastOnFatalConnectionErrors } from './connection-failures.js';
 import type { ValkeyPool, ConnectionPoolParams } from './connection-pool.interface.js';
 
 /**
@@ -25,6 +26,7 @@ export class ConnectionPool implements ValkeyPool {
     );
     this.client = new Valkey({ ...params.connection, lazyConnect: true });
     logConnectionEvents(this.client, params.alias, this.description);
+    failFastOnFatalConnectionErrors(this.client, this.description);
   }
 
   acquire(): Valkey {

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Valkey, type RedisOptions } from 'iovalkey';
 import type { ConnectionPoolKwargs } from '../cache.interfaces.js';
 import { closeClient, logConnectionEvents } from './connection-events.js';
+import { failFastOnFatalConnectionErrors } from './connection-failures.js';
 import type { ConnectionPoolParams, ValkeyPool } from './connection-pool.interface.js';
 import { errorMessage, noop, sleep } from '../util/async-helpers.js';
 import { formatAddress, sameAddress, type NodeAddress } from './node-address.js';
@@ -302,6 +303,7 @@ export class SentinelConnectionPool
     const client = new Valkey(options);
     this.readonlyPolicy.attach(client);
     logConnectionEvents(client, this.alias, `the primary of Sentinel service '${this.service}'`);
+    failFastOnFatalConnectionErrors(client, `the primary of Sentinel service '${this.service}'`);
     client.on('ready', () => {
       const now = this.connectedPrimary();
       if (now && !sameAddress(now, this.lastPrimaryAddress)) {
@@ -448,6 +450,10 @@ export class SentinelConnectionPool
     logConnectionEvents(
       client,
       this.alias,
+      `replica ${formatAddress(address)} of Sentinel service '${this.service}'`,
+    );
+    failFastOnFatalConnectionErrors(
+      client,
       `replica ${formatAddress(address)} of Sentinel service '${this.service}'`,
     );
     client.on('ready', () => void this.check(entry));

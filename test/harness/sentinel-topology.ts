@@ -21,6 +21,15 @@ import {
   sentinelReplicas,
 } from './replication-status.js';
 import { RunDirectory } from './run-directory.js';
+import { aclUserArgs } from './standalone.js';
+import {
+  adminTlsOptions,
+  createTlsMaterial,
+  tlsSentinelLines,
+  tlsServerArgs,
+  type HarnessTlsOptions,
+  type TlsMaterial,
+} from './tls.js';
 import type { ValkeyProcess } from './valkey-process.js';
 import { Pending, pending, waitFor } from './wait.js';
 
@@ -60,6 +69,24 @@ export interface SentinelTopologyOptions {
   sentinelClientOptions?: RedisOptions;
   /** Bound for the whole start until healthy, in ms (default 30000). */
   startTimeoutMs?: number;
+  /**
+   * TLS everywhere: data nodes serve TLS only (`tls-replication yes`), sentinels serve TLS only
+   * and reach the servers and each other over TLS. `true` generates certificates into the run
+   * directory; the harness's admin connections trust its CA and present its client certificate.
+   */
+  tls?: true | HarnessTlsOptions;
+  /** ACL users of the data nodes (rest of a `user` directive, e.g. `app on >pw ~app:* +@all`). */
+  aclUsers?: readonly string[];
+  /**
+   * The ACL user the sentinels and replicas authenticate to the data nodes with
+   * (`sentinel auth-user`/`auth-pass`, `masteruser`/`masterauth`); add it to {@link aclUsers}.
+   * The harness's admin connections use it too.
+   */
+  authUser?: { username: string; password: string };
+  /** `requirepass` of the sentinels (they also use it with each other). */
+  sentinelRequirepass?: string;
+  /** ACL users of the sentinels (`user` lines in sentinel.conf). */
+  sentinelAclUsers?: readonly string[];
 }
 
 /** Selects the awaited primary: a predicate, or "any node but this address". */
@@ -94,6 +121,8 @@ const FAILOVER_ACCEPT_MS = 10_000;
  */
 export class SentinelTopology {
   private stopping: Promise<void> | undefined;
+  /** The certificates in use when started with `tls`. */
+  readonly tls: TlsMaterial | undefined;
   /** Data nodes (primary first, then replicas, in start order). */
   readonly nodes: readonly ValkeyProcess[] = [];
   /** Sentinel processes. */
@@ -106,18 +135,30 @@ export class SentinelTopology {
     /** Quorum given to `sentinel monitor`. */
     readonly quorum: number,
     private readonly options: SentinelTopologyOptions,
-  ) {}
+  ) {
+    if (options.tls !== undefined) {
+      this.tls =
+        (options.tls === true ? undefined : options.tls.material) ??
+        createTlsMaterial(run.path('tls'));
+    }
+  }
 
   /** Creates the run directory and boots the topology (see {@link startSentinelTopology}). */
   static async start(options: SentinelTopologyOptions): Promise<SentinelTopology> {
     const sentinelCount = options.sentinels ?? DEFAULT_SENTINELS;
     const run = RunDirectory.create();
-    const topology = new SentinelTopology(
-      run,
-      options.serviceName ?? uniqueServiceName(),
-      options.quorum ?? defaultQuorum(sentinelCount),
-      options,
-    );
+    let topology: SentinelTopology;
+    try {
+      topology = new SentinelTopology(
+        run,
+        options.serviceName ?? uniqueServiceName(),
+        options.quorum ?? defaultQuorum(sentinelCount),
+        options,
+      );
+    } catch (error) {
+      run.cleanUpNow();
+      throw error;
+    }
     try {
       await topology.boot(options.replicas ?? DEFAULT_REPLICAS, sentinelCount);
       return topology;
@@ -411,8 +452,17 @@ export class SentinelTopology {
   private async boot(replicaCount: number, sentinelCount: number): Promise<void> {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000);
     const remaining = (): number => Math.max(1000, deadline - Date.now());
-    const serverClient: RedisOptions = { ...this.options.clientOptions };
+    const tlsClient = this.tls ? adminTlsOptions(this.tls) : {};
+    const serverClient: RedisOptions = { ...tlsClient, ...this.options.clientOptions };
     if (this.options.requirepass !== undefined) serverClient.password = this.options.requirepass;
+    if (this.options.authUser !== undefined) {
+      serverClient.username = this.options.authUser.username;
+      serverClient.password = this.options.authUser.password;
+    }
+    const sentinelClient: RedisOptions = { ...tlsClient, ...this.options.sentinelClientOptions };
+    if (this.options.sentinelRequirepass !== undefined) {
+      sentinelClient.password ??= this.options.sentinelRequirepass;
+    }
 
     const primary = await startOnFreePort(
       (port) => newProcess(this.run, 'server', 'primary', port, serverClient),
@@ -435,8 +485,7 @@ export class SentinelTopology {
     await settleAll(
       Array.from({ length: sentinelCount }, async () => {
         const node = await startOnFreePort(
-          (port) =>
-            newProcess(this.run, 'sentinel', 'sentinel', port, this.options.sentinelClientOptions),
+          (port) => newProcess(this.run, 'sentinel', 'sentinel', port, sentinelClient),
           (sentinel) => this.sentinelArgsFor(sentinel, primary),
           remaining(),
         );
@@ -464,12 +513,22 @@ export class SentinelTopology {
 
   /** Command line of a data node. */
   private serverArgsFor(node: ValkeyProcess, replicaOf: NodeAddress | undefined): string[] {
+    const auth = this.options.authUser;
     return serverArgs({
       ...node.spec,
       replicaOf,
       requirepass: this.options.requirepass,
-      extraArgs: this.options.extraServerArgs,
+      extraArgs: [
+        ...(this.tls ? tlsServerArgs(node.port, this.tls, this.tlsAuthClients()) : []),
+        ...aclUserArgs(this.options.aclUsers),
+        ...(auth ? ['--masteruser', auth.username, '--masterauth', auth.password] : []),
+        ...(this.options.extraServerArgs ?? []),
+      ],
     });
+  }
+
+  private tlsAuthClients(): HarnessTlsOptions['authClients'] {
+    return this.options.tls === true ? undefined : this.options.tls?.authClients;
   }
 
   /** Writes the sentinel's config file and returns its command line. */
@@ -487,9 +546,21 @@ export class SentinelTopology {
         downAfterMs: options.downAfterMs ?? DEFAULT_DOWN_AFTER_MS,
         failoverTimeoutMs: options.failoverTimeoutMs ?? DEFAULT_FAILOVER_TIMEOUT_MS,
         parallelSyncs: options.parallelSyncs ?? DEFAULT_PARALLEL_SYNCS,
-        authPass: options.requirepass,
-        globalLines: options.sentinelGlobalConf,
-        extraLines: options.extraSentinelConf,
+        authPass: options.authUser?.password ?? options.requirepass,
+        globalLines: [
+          ...(this.tls ? tlsSentinelLines(sentinel.port, this.tls, this.tlsAuthClients()) : []),
+          ...(options.sentinelRequirepass !== undefined
+            ? [`requirepass "${options.sentinelRequirepass}"`]
+            : []),
+          ...(options.sentinelAclUsers ?? []).map((rule) => `user ${rule}`),
+          ...(options.sentinelGlobalConf ?? []),
+        ],
+        extraLines: [
+          ...(options.authUser
+            ? [`sentinel auth-user ${this.serviceName} ${options.authUser.username}`]
+            : []),
+          ...(options.extraSentinelConf ?? []),
+        ],
       }),
     );
     return [confFile];

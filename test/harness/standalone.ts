@@ -3,6 +3,13 @@ import type { NodeAddress } from './admin-command.js';
 import { newProcess, startOnFreePort } from './node-factory.js';
 import { serverArgs } from './process-config.js';
 import { RunDirectory } from './run-directory.js';
+import {
+  adminTlsOptions,
+  createTlsMaterial,
+  tlsServerArgs,
+  type HarnessTlsOptions,
+  type TlsMaterial,
+} from './tls.js';
 import type { ValkeyProcess } from './valkey-process.js';
 
 /** Options of {@link startStandalone}. */
@@ -15,6 +22,22 @@ export interface StandaloneOptions {
   clientOptions?: RedisOptions;
   /** Bound for the start, in ms. */
   startTimeoutMs?: number;
+  /**
+   * Serve TLS only (`--port 0 --tls-port <port>`): `true` generates certificates into the run
+   * directory (see {@link createTlsMaterial}); the admin connections trust its CA and present
+   * its client certificate.
+   */
+  tls?: true | HarnessTlsOptions;
+  /**
+   * ACL users, each the rest of a `user` directive, e.g. `app on >pw ~app:* +@all -flushdb`
+   * (`--user` flags). The `default` user stays as configured (no password unless `requirepass`).
+   */
+  aclUsers?: readonly string[];
+}
+
+/** `--user` flags for {@link StandaloneOptions.aclUsers}. */
+export function aclUserArgs(users: readonly string[] | undefined): string[] {
+  return (users ?? []).flatMap((rule) => ['--user', ...rule.trim().split(/\s+/)]);
 }
 
 /** A running standalone `valkey-server`. */
@@ -24,7 +47,9 @@ export interface StandaloneServer extends NodeAddress {
   readonly dir: string;
   /** The process handle (kill, pause, log tail, ...). */
   readonly node: ValkeyProcess;
-  /** `valkey://127.0.0.1:<port>/<db>`. */
+  /** The certificates in use when started with `tls` (undefined otherwise). */
+  readonly tls?: TlsMaterial;
+  /** `valkey://127.0.0.1:<port>/<db>` (`valkeys://` when started with `tls`). */
   url(db?: number): string;
   /** Stops the server by PID and removes its directory. */
   stop(): Promise<void>;
@@ -36,7 +61,22 @@ export interface StandaloneServer extends NodeAddress {
  */
 export async function startStandalone(options: StandaloneOptions = {}): Promise<StandaloneServer> {
   const run = RunDirectory.create();
-  const clientOptions: RedisOptions = { ...options.clientOptions };
+  let material: TlsMaterial | undefined;
+  try {
+    if (options.tls !== undefined) {
+      material =
+        (options.tls === true ? undefined : options.tls.material) ??
+        createTlsMaterial(run.path('tls'));
+    }
+  } catch (error) {
+    run.cleanUpNow();
+    throw error;
+  }
+  const authClients = options.tls === true ? undefined : options.tls?.authClients;
+  const clientOptions: RedisOptions = {
+    ...(material && adminTlsOptions(material)),
+    ...options.clientOptions,
+  };
   if (options.requirepass !== undefined) clientOptions.password = options.requirepass;
   let node: ValkeyProcess;
   try {
@@ -46,7 +86,11 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
         serverArgs({
           ...process.spec,
           requirepass: options.requirepass,
-          extraArgs: options.extraServerArgs,
+          extraArgs: [
+            ...(material ? tlsServerArgs(process.port, material, authClients) : []),
+            ...aclUserArgs(options.aclUsers),
+            ...(options.extraServerArgs ?? []),
+          ],
         }),
       options.startTimeoutMs,
     );
@@ -63,7 +107,8 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
     },
     dir: run.dir,
     node,
-    url: (db = 0) => `valkey://${node.host}:${node.port}/${db}`,
+    ...(material && { tls: material }),
+    url: (db = 0) => `${material ? 'valkeys' : 'valkey'}://${node.host}:${node.port}/${db}`,
     stop: () => {
       stopping ??= node.stop().then(() => run.dispose());
       return stopping;

@@ -1,0 +1,153 @@
+import type { Valkey } from 'iovalkey';
+
+/**
+ * Node's codes for a server certificate that failed verification (`tls.connect` with
+ * `rejectUnauthorized`, the default), and OpenSSL's for a handshake the server refused.
+ */
+const CERT_VERIFY_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'INVALID_CA',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Server replies to `AUTH` that a reconnect with the same credentials cannot fix. */
+const AUTH_FAILURE = /^(WRONGPASS|NOAUTH|ERR invalid password|ERR invalid username)/;
+
+/** A TLS handshake with a data node failed; the message says why and which option to check. */
+export class ValkeyTlsError extends Error {
+  override readonly name = 'ValkeyTlsError';
+  /** Node's or OpenSSL's code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
+  readonly code: string;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Whether `err` comes from TLS: certificate verification or a handshake alert. */
+export function isTlsFailure(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  return CERT_VERIFY_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
+}
+
+/** OpenSSL's reason (`tlsv13 alert certificate required`) instead of its whole error line. */
+function tlsReason(err: Error): string {
+  const openssl = /SSL routines:[^:]*:([^:]+)/.exec(err.message);
+  return (openssl ? openssl[1]! : err.message).trim();
+}
+
+function tlsHint(code: string, optionPath: string): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+    return (
+      `the server's certificate does not name the host connected to: connect by a name the ` +
+      `certificate lists, or set ${optionPath}.servername to one`
+    );
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return `certificate verify failed: the server's certificate is outside its validity period`;
+  }
+  if (CERT_VERIFY_CODES.has(code)) {
+    return (
+      `certificate verify failed: the server's certificate does not chain to a trusted CA; ` +
+      `pass the CA that signed it as ${optionPath}.ca`
+    );
+  }
+  if (/CERTIFICATE_REQUIRED/.test(code)) {
+    return `the server requires a client certificate (tls-auth-clients): set ${optionPath}.cert and ${optionPath}.key`;
+  }
+  if (/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR/.test(code)) {
+    return `the server rejected the client certificate (${optionPath}.cert): it is not signed by a CA the server trusts`;
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    return `the server does not speak TLS on this port (use valkey:// for a plain port)`;
+  }
+  return `check ${optionPath}`;
+}
+
+/** The message of a {@link ValkeyTlsError} for `err` on the connection to `describe`. */
+export function describeTlsFailure(err: Error, describe: string, optionPath: string): string {
+  const code = String((err as { code?: unknown }).code);
+  return `TLS handshake with ${describe} failed: ${tlsReason(err)} (${code}); ${tlsHint(code, optionPath)}`;
+}
+
+/**
+ * iovalkey keeps the failed `AUTH` command on its reply error (`err.command.args`): a logged
+ * error (`console.error(err)`, `logger.error(err)`, a `cause` chain) would print the password.
+ * Replaces the credentials of `AUTH` / `HELLO … AUTH` with `***`, in place.
+ */
+export function redactCommandSecrets(err: unknown): void {
+  const command = (err as { command?: { name?: unknown; args?: unknown } } | null)?.command;
+  if (!command || !Array.isArray(command.args)) return;
+  const name = String(command.name).toLowerCase();
+  const args = command.args as unknown[];
+  if (name === 'auth') {
+    if (args.length > 0) args[args.length - 1] = '***';
+  } else if (name === 'hello') {
+    const i = args.findIndex((a) => String(a).toUpperCase() === 'AUTH');
+    if (i >= 0 && i + 2 < args.length) args[i + 2] = '***';
+  }
+}
+
+type SendCommand = Valkey['sendCommand'];
+type Flushable = { flushQueue(error: Error): void };
+
+/**
+ * Makes a data-node client fail fast and clearly when connecting cannot succeed by retrying:
+ *
+ * - a TLS failure (wrong CA, certificate for another host, missing client certificate, …) fails
+ *   the queued commands at once with a {@link ValkeyTlsError} that says why and which option to
+ *   check (`optionPath`, e.g. `connectionPoolKwargs.tls`), instead of letting them wait for
+ *   `socketTimeout` and fail with "Command timed out";
+ * - after such a failure, or a refused `AUTH` (`WRONGPASS`, `NOAUTH`), commands sent while the
+ *   client reconnects fail at once with that same error instead of queueing;
+ * - the credentials iovalkey keeps on a failed `AUTH` reply error are redacted.
+ *
+ * The client keeps reconnecting with its `retryStrategy` (a fixed certificate or password on
+ * the server is picked up); the first successful connection clears the failure.
+ */
+export function failFastOnFatalConnectionErrors(
+  client: Valkey,
+  describe: string,
+  optionPath = 'connectionPoolKwargs.tls',
+): void {
+  let failure: Error | undefined;
+  client.on('error', (err: Error) => {
+    redactCommandSecrets(err);
+    if (isTlsFailure(err)) {
+      failure = new ValkeyTlsError(
+        describeTlsFailure(err, describe, optionPath),
+        String((err as { code?: unknown }).code),
+        { cause: err },
+      );
+      (client as unknown as Flushable).flushQueue(failure);
+    } else if (err.name === 'ReplyError' && AUTH_FAILURE.test(err.message)) {
+      failure = err;
+    }
+  });
+  client.on('ready', () => {
+    failure = undefined;
+  });
+  const original: SendCommand = client.sendCommand;
+  const guarded: SendCommand = function (this: Valkey, command, stream) {
+    // handshake commands (AUTH, SELECT, …) are sent in status 'connect' and pass through
+    if (failure && (client.status === 'reconnecting' || client.status === 'connecting')) {
+      command.reject(failure);
+      return command.promise;
+    }
+    return original.call(this, command, stream);
+  };
+  client.sendCommand = guarded;
+}
