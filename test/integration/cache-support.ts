@@ -3,9 +3,16 @@
  * open a plain iovalkey client on the same database, and count commands on the server.
  */
 import { randomUUID } from 'node:crypto';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
 import { Cluster, Valkey } from 'iovalkey';
-import { CacheModule, getCacheToken, type CacheConfig, type ValkeyCache } from '../../lib/index.js';
+import {
+  CacheModule,
+  getCacheToken,
+  VALKEY_CONNECTION_FACTORY,
+  type CacheConfig,
+  type ValkeyCache,
+} from '../../lib/index.js';
+import { InMemoryClusterClient, InMemoryConnectionFactory } from '../../lib/testing/index.js';
 import { adminCommand, type NodeAddress } from '../harness/admin-command.js';
 import type { ClusterTopology } from '../harness/cluster.js';
 import { sharedTopology } from '../harness/shared-topology.js';
@@ -62,6 +69,7 @@ async function bootCaches(
   configs: Record<string, FixtureConfig>,
   location: CacheConfig['location'],
   overrides: Partial<CacheConfig> = {},
+  customize: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
 ): Promise<{ app: TestingModule; caches: Record<string, ValkeyCache>; connectionName: string }> {
   const connectionName = `nvc-test-${randomUUID()}`;
   const full: Record<string, CacheConfig> = {};
@@ -77,7 +85,9 @@ async function bootCaches(
       },
     };
   }
-  const app = await Test.createTestingModule({ imports: [CacheModule.forRoot(full)] }).compile();
+  const app = await customize(
+    Test.createTestingModule({ imports: [CacheModule.forRoot(full)] }),
+  ).compile();
   await app.init();
   const caches = Object.fromEntries(
     Object.keys(full).map((alias) => [alias, app.get<ValkeyCache>(getCacheToken(alias))]),
@@ -128,7 +138,7 @@ export async function openCache(
  * Valkey Cluster. `kind` lets a suite skip the few cases that cannot hold on a cluster.
  */
 export interface ApiTarget {
-  readonly kind: 'standalone' | 'cluster';
+  readonly kind: 'standalone' | 'cluster' | 'memory';
   /** Like {@link openCaches}, with every `location` (and the backend) pointing at the target. */
   openCaches(configs: Record<string, FixtureConfig>): Promise<CachesFixture>;
 }
@@ -178,6 +188,70 @@ export function clusterTarget(topology: () => ClusterTopology): ApiTarget {
           return perNode.flat();
         },
       };
+    },
+  };
+}
+
+/** Where {@link memoryTarget} puts its caches (any URL works: nothing connects to it). */
+export const MEMORY_LOCATION = 'valkey://in-memory.test:6379/0';
+
+/**
+ * The shared API suites on the in-memory store of `nestjs-valkey-cache/testing`, no server: the
+ * caches boot as a user's test does, `overrideProvider(VALKEY_CONNECTION_FACTORY)
+ * .useClass(InMemoryConnectionFactory)`, and `raw` is an in-memory connection to the same
+ * keyspace (`CLIENT LIST`, `INFO commandstats` and the command traces work there too).
+ */
+export function memoryTarget(): ApiTarget {
+  return {
+    kind: 'memory',
+    async openCaches(configs) {
+      const { app, caches, connectionName } = await bootCaches(
+        configs,
+        MEMORY_LOCATION,
+        {},
+        (builder) =>
+          builder.overrideProvider(VALKEY_CONNECTION_FACTORY).useClass(InMemoryConnectionFactory),
+      );
+      const factory = app.get<InMemoryConnectionFactory>(VALKEY_CONNECTION_FACTORY);
+      const raw = factory.client(MEMORY_LOCATION);
+      return {
+        app,
+        caches,
+        raw,
+        connectionName,
+        async close() {
+          await app.close();
+          raw.disconnect();
+        },
+        async flush() {
+          await raw.flushdb();
+        },
+        rawKeys: (pattern) => raw.keys(pattern),
+      };
+    },
+  };
+}
+
+/**
+ * The shared API suites on a `ValkeyClusterCache` run in memory (`options.clientClass:
+ * InMemoryClusterClient` under the same factory override): the cluster's key rules (one command
+ * per slot, cross-slot refusals) on one in-memory server. Its `kind` is `'cluster'`, so the
+ * suites skip the single-connection round-trip checks exactly as on a real cluster.
+ */
+export function memoryClusterTarget(): ApiTarget {
+  const memory = memoryTarget();
+  return {
+    kind: 'cluster',
+    openCaches(configs) {
+      const clustered: Record<string, FixtureConfig> = {};
+      for (const [alias, config] of Object.entries(configs)) {
+        clustered[alias] = {
+          ...config,
+          backend: 'ValkeyClusterCache',
+          options: { ...(config.options ?? {}), clientClass: InMemoryClusterClient },
+        };
+      }
+      return memory.openCaches(clustered);
     },
   };
 }
