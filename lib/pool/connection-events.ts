@@ -47,7 +47,12 @@ function within(ms: number, work: Promise<unknown>): Promise<void> {
  * bounded by {@link QUIT_TIMEOUT_MS}, then disconnect, then the `end` event (bounded the same).
  */
 export async function closeClient(client: Valkey): Promise<void> {
-  if (client.status === 'end') return;
+  if (client.status === 'end') {
+    // An ended client may still hold connector resources: a Sentinel client whose reconnect
+    // failed keeps its failover detector's sentinel connections, which retry every 60 s.
+    client.disconnect();
+    return;
+  }
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   if (client.status === 'ready') await within(QUIT_TIMEOUT_MS, client.quit());
   client.disconnect();

@@ -260,7 +260,12 @@ export class SentinelConnectionPool
   private primary(): Valkey {
     const current = this.primaryClient;
     if (current && current.status !== 'end') return current;
-    if (current) this.logger.warn(`opening a new connection to the primary of '${this.service}'`);
+    if (current) {
+      this.logger.warn(`opening a new connection to the primary of '${this.service}'`);
+      // releases what the ended client's connector still holds (its failover detector's
+      // sentinel connections, which would otherwise reconnect every 60 s forever)
+      current.disconnect();
+    }
     const client = this.createPrimaryClient();
     this.primaryClient = client;
     return client;
