@@ -1,4 +1,5 @@
 import { CacheConnectionError, CacheError, CacheReadOnlyError } from '../cache.errors.js';
+import { redactCommandSecrets } from '../pool/connection-failures.js';
 
 // Server replies that mean "this node cannot serve you right now", not "your command is wrong".
 // READONLY is not among them: primary connections already reconnect and retry once on it (see
@@ -10,12 +11,15 @@ const UNAVAILABLE_REPLY = /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|
  * Turns whatever a command threw into this module's typed error for `alias`: connection losses,
  * timeouts and "node unavailable" replies become {@link CacheConnectionError} (the errors
  * `ignoreExceptions` may swallow); other server replies a {@link CacheError}; our own errors
- * pass through unchanged. Programming errors (`TypeError`, `RangeError`, …) are never treated
- * as connection errors, so `ignoreExceptions` cannot hide a bug.
+ * pass through unchanged; credentials of a failed `AUTH` are redacted from the cause.
+ * Programming errors (`TypeError`, `RangeError`, …) are never treated as connection errors, so
+ * `ignoreExceptions` cannot hide a bug.
  */
 export function toCacheError(err: unknown, alias: string): CacheError {
   if (err instanceof CacheError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
+  // A failed AUTH keeps the password in `e.command.args`; it becomes our error's `cause`.
+  redactCommandSecrets(e);
   if (e.name === 'ReplyError' && e.message.startsWith('READONLY')) {
     return new CacheReadOnlyError(
       `write refused by a read-only replica (${e.message}); this cache's location sends writes to ` +

@@ -7,6 +7,7 @@ import type { ValkeyConnectionFactory } from '../pool/connection-factory.interfa
 import { parseLocation, splitLocations } from '../pool/location.js';
 import { DefaultClient, type ConnectionGroup } from './default.client.js';
 import { clusterSlot } from './cluster-slot.js';
+import { boundClusterOfflineQueue } from '../pool/connection-failures.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;
 const DEFAULT_PORT = 6379;
@@ -89,7 +90,15 @@ export class ClusterClient extends DefaultClient {
       },
     };
     const cluster = new Cluster(nodes, options);
-    cluster.on('error', () => undefined); // reported through the failed commands
+    // Connection errors are reported through the failed commands (a failed AUTH's password
+    // redacted first); a command waiting for the cluster to connect fails after socketTimeout,
+    // or at once after a refused password or TLS failure, instead of waiting forever.
+    const startup = nodes.map((n) => `${n.host}:${n.port}`).join(', ');
+    boundClusterOfflineQueue(
+      cluster,
+      `the Valkey cluster (startup nodes ${startup})`,
+      Math.round(config.socketTimeout * 1000),
+    );
     return cluster;
   }
 

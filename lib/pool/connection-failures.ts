@@ -151,3 +151,115 @@ export function failFastOnFatalConnectionErrors(
   };
   client.sendCommand = guarded;
 }
+
+/**
+ * The error that a retry with the same settings cannot fix, for an error a connection attempt
+ * emitted: a {@link ValkeyTlsError} for a TLS failure, the (redacted) reply error for a refused
+ * `AUTH` (`WRONGPASS`, `NOAUTH`); `undefined` for anything else (refused connection, timeout, …).
+ */
+export function fatalConnectionFailure(
+  err: Error,
+  describe: string,
+  optionPath = 'connectionPoolKwargs.tls',
+): Error | undefined {
+  redactCommandSecrets(err);
+  if (isTlsFailure(err)) {
+    return new ValkeyTlsError(
+      describeTlsFailure(err, describe, optionPath),
+      String((err as { code?: unknown }).code),
+      { cause: err },
+    );
+  }
+  if (err.name === 'ReplyError' && AUTH_FAILURE.test(err.message)) return err;
+  return undefined;
+}
+
+/** The part of iovalkey's `Cluster` that {@link boundClusterOfflineQueue} works with. */
+interface ClusterInternals {
+  status: string;
+  sendCommand(command: QueuedCommand, stream?: unknown, node?: unknown): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** iovalkey's queue of commands waiting for the cluster to be ready (a `denque`). */
+  offlineQueue: { toArray(): { command: QueuedCommand }[]; removeOne(index: number): unknown };
+  flushQueue(error: Error): void;
+}
+
+/** The part of iovalkey's `Command` that {@link boundClusterOfflineQueue} works with. */
+interface QueuedCommand {
+  readonly name: string;
+  readonly promise: Promise<unknown>;
+  reject(error: Error): void;
+}
+
+/**
+ * Bounds how long a command may wait for an iovalkey `Cluster` that is not `ready`. The
+ * cluster keeps such commands in its offline queue, with no timeout of its own (the nodes'
+ * `commandTimeout` only starts once a command is sent to a node), for as long as connecting
+ * fails: every startup node unreachable, a refused password, a TLS failure. With this:
+ *
+ * - a command that is still waiting `timeoutMs` after it was issued is taken out of the queue
+ *   (so it is never sent later, when the caller already has its error) and rejected with an
+ *   error that says the cluster is not connected and why (the last node error);
+ * - after a refused `AUTH` or a TLS failure (see {@link fatalConnectionFailure}) while
+ *   connecting, the queued commands, and every command issued until the cluster is ready again,
+ *   fail at once with that error, like {@link failFastOnFatalConnectionErrors} does for one node;
+ * - the credentials iovalkey keeps on a failed `AUTH` reply error are redacted.
+ *
+ * The cluster keeps reconnecting with its `clusterRetryStrategy`; once it is ready, commands go
+ * to the nodes again (a fixed password or certificate on the server is picked up). Commands
+ * sent while the cluster is `ready` are bounded by the nodes' `commandTimeout` instead.
+ */
+export function boundClusterOfflineQueue(
+  cluster: unknown,
+  describe: string,
+  timeoutMs: number,
+  optionPath = 'connectionPoolKwargs.tls',
+): void {
+  const c = cluster as ClusterInternals;
+  let failure: Error | undefined;
+  let lastError: Error | undefined;
+  const onError = (err: Error): void => {
+    // 'error' carries ClusterAllFailedError, whose lastNodeError is the node's own error
+    const nodeError = (err as { lastNodeError?: unknown }).lastNodeError;
+    const cause = nodeError instanceof Error ? nodeError : err;
+    redactCommandSecrets(err);
+    lastError = cause;
+    const fatal = fatalConnectionFailure(cause, describe, optionPath);
+    if (fatal) {
+      failure = fatal;
+      c.flushQueue(fatal);
+    }
+  };
+  c.on('error', onError);
+  c.on('node error', onError);
+  c.on('ready', () => {
+    failure = undefined;
+    lastError = undefined;
+  });
+  const original = c.sendCommand;
+  c.sendCommand = function (this: ClusterInternals, command, stream, node) {
+    // CLUSTER SLOTS / CLUSTER INFO of the connect sequence itself pass through
+    if (c.status === 'ready' || c.status === 'end' || command.name === 'cluster') {
+      return original.call(this, command, stream, node);
+    }
+    if (failure) {
+      command.reject(failure);
+      return command.promise;
+    }
+    const timer = setTimeout(() => {
+      const queue = c.offlineQueue;
+      const index = queue.toArray().findIndex((item) => item.command === command);
+      if (index >= 0) queue.removeOne(index);
+      const why = lastError ? `; last node error: ${lastError.message}` : '';
+      command.reject(
+        new Error(
+          `${describe} is not connected (status '${c.status}') within ${timeoutMs} ms${why}`,
+          { cause: lastError },
+        ),
+      );
+    }, timeoutMs);
+    const clear = (): void => clearTimeout(timer);
+    command.promise.then(clear, clear);
+    return original.call(this, command, stream, node);
+  };
+}

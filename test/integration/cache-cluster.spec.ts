@@ -10,9 +10,11 @@
  * per-test flush of every primary touch no other file's data. The few cases that cannot hold on
  * a cluster are skipped there, each with a comment saying why.
  */
+import { inspect } from 'node:util';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   CacheArgumentError,
+  CacheError,
   CacheModule,
   ClusterClient,
   clusterSlot,
@@ -191,6 +193,40 @@ describe('ValkeyClusterCache on a 3 + 3 cluster', () => {
     expect(await cache.smembers('s2{g}')).toEqual(new Set([3, 4]));
     expect(await cache.hset('h', 'f', { x: 1 })).toBe(1);
     expect(await cache.hgetall('h')).toEqual({ f: { x: 1 } });
+  });
+
+  it('fails a call with a refused password clearly, and no error carries the password', async () => {
+    const secret = 'Secret-cluster-pw-5e21';
+    const bad = await Test.createTestingModule({
+      imports: [
+        CacheModule.forRoot({
+          default: {
+            backend: 'ValkeyClusterCache',
+            location: topology().urls[0]!.replace('valkey://', `valkey://nobody:${secret}@`),
+            options: { socketTimeout: 0.5, socketConnectTimeout: 0.5 },
+          },
+        }),
+      ],
+    }).compile();
+    await bad.init();
+    try {
+      const started = performance.now();
+      const error = await bad
+        .get<ValkeyCache>(getCacheToken())
+        .get('k')
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      // the cluster fails its waiting commands at once on the refused AUTH, not after a timeout
+      expect(performance.now() - started).toBeLessThan(500 + 500);
+      expect(error).toBeInstanceOf(CacheError);
+      expect((error as Error).message).toMatch(/^cache 'default': server replied: WRONGPASS/);
+      // the whole error, its causes and the command iovalkey keeps on them
+      expect(inspect(error, { depth: 20 })).not.toContain(secret);
+    } finally {
+      await bad.close();
+    }
   });
 
   it('reads from replicas with scaleReads: slave', async () => {

@@ -98,7 +98,14 @@ export class ProcessGuard {
 }
 
 /**
- * Tracks the timers iovalkey arms to reconnect a client (created in its `event_handler.js`), so
+ * Where iovalkey arms the timers {@link ReconnectTimers} tracks: a client's reconnect
+ * (`redis/event_handler.js`) and a `Cluster`'s reconnect and slot refresh (`cluster/index.js`).
+ */
+const RECONNECT_TIMER_SOURCE = /iovalkey\/built\/(redis\/event_handler|cluster\/index)/;
+
+/**
+ * Tracks the timers iovalkey arms to reconnect a client (created in its `event_handler.js`) or
+ * a `Cluster` (its `cluster/index.js`: reconnect, periodic slot refresh), so
  * that a test can check that nothing keeps reconnecting after `app.close()` (such a timer also
  * keeps the process, e.g. jest, from exiting).
  */
@@ -111,7 +118,7 @@ export class ReconnectTimers {
       const frames = (new Error().stack ?? '').split('\n');
       const at = frames.findIndex((line) => line.includes('at setTimeout ('));
       const caller = at >= 0 ? frames[at + 1] : undefined;
-      if (caller?.includes('iovalkey/built/redis/event_handler')) this.live.set(id, caller);
+      if (caller !== undefined && RECONNECT_TIMER_SOURCE.test(caller)) this.live.set(id, caller);
     },
     destroy: (id) => {
       this.live.delete(id);
@@ -157,17 +164,20 @@ export interface FaultApp {
 
 /**
  * Boots `CacheModule.forRoot` with two caches on `location` and the same `options` plus
- * {@link FAST_TIMEOUTS}: {@link LENIENT} with `ignoreExceptions: true`, {@link STRICT} without.
+ * {@link FAST_TIMEOUTS}: {@link LENIENT} with `ignoreExceptions: true`, {@link STRICT} without;
+ * `backend` e.g. `'ValkeyClusterCache'` (default: the config's default backend).
  */
 export async function bootFaultApp(
   location: string,
   options: NonNullable<CacheConfig['options']> = {},
   keyPrefix = 'faults',
+  backend?: CacheConfig['backend'],
 ): Promise<FaultApp> {
   const base = { ...FAST_TIMEOUTS, ...options };
+  const extra = backend === undefined ? {} : { backend };
   const caches: CachesConfig = {
-    [LENIENT]: { location, keyPrefix, options: { ...base, ignoreExceptions: true } },
-    [STRICT]: { location, keyPrefix, options: { ...base, ignoreExceptions: false } },
+    [LENIENT]: { ...extra, location, keyPrefix, options: { ...base, ignoreExceptions: true } },
+    [STRICT]: { ...extra, location, keyPrefix, options: { ...base, ignoreExceptions: false } },
   };
   const started = Date.now();
   const app = await Test.createTestingModule({

@@ -1,0 +1,319 @@
+/**
+ * Faults of a Valkey Cluster (`ValkeyClusterCache` / `ClusterClient`), on a 3-primary cluster of
+ * its own without replicas (so that no failover changes the topology while the faults last):
+ * a refused password (the ACL user does not exist, then is created), every primary stalled
+ * (SIGSTOP, then SIGCONT), and every node down at boot (SIGKILLed before the app boots, then
+ * restarted on the same ports and cluster files). Every covered call runs on a cache with
+ * `ignoreExceptions` and one without; each must settle within socketTimeout + MARGIN_MS, none
+ * may hang (iovalkey's Cluster keeps commands in an offline queue with no timeout while it
+ * cannot connect), the caches must work again when the cluster is back without rebuilding the
+ * app, no error may carry the password, and the process must see no unhandled rejection. After
+ * `app.close()` no iovalkey reconnect or slot-refresh timer may be left armed.
+ */
+import { inspect, isDeepStrictEqual } from 'node:util';
+import { CacheConnectionError, CacheError } from '../../lib/index.js';
+import { adminCommand } from '../harness/admin-command.js';
+import { startCluster, type ClusterTopology } from '../harness/cluster.js';
+import { restartStandalone } from '../harness/fault-servers.js';
+import { allocatePorts } from '../harness/ports.js';
+import { pending, waitFor } from '../harness/wait.js';
+import {
+  DEADLINE_MS,
+  FAULT_OPS,
+  HANG_MS,
+  ProcessGuard,
+  ReconnectTimers,
+  SOCKET_TIMEOUT_S,
+  bootFaultApp,
+  degradedProblems,
+  firstSettled,
+  healthyProbe,
+  healthyProblems,
+  lateAppliedKeys,
+  probe,
+  summarize,
+  timeToRecover,
+  type CallResult,
+  type FaultApp,
+} from './fault-support.js';
+
+/** Bound for `app.init()` / `app.close()` while the cluster is unreachable, in ms. */
+const LIFECYCLE_BOUND_MS = 2000;
+/** Bound of each test (process starts and stops, cluster convergence), in ms. */
+const TEST_TIMEOUT_MS = 30_000;
+const BACKEND = 'ValkeyClusterCache';
+/** The refused password: it must appear in no error. */
+const SECRET = 'Cluster-secret-pw-8c3f';
+/** The cluster's own node arguments, needed to restart a killed node as a cluster node. */
+const CLUSTER_ARGS = [
+  '--cluster-enabled',
+  'yes',
+  '--cluster-config-file',
+  'nodes.conf',
+  '--cluster-node-timeout',
+  '2000',
+  '--cluster-replica-validity-factor',
+  '0',
+];
+
+const guard = new ProcessGuard();
+const reconnects = new ReconnectTimers();
+let cluster: ClusterTopology;
+
+beforeAll(async () => {
+  guard.install();
+  reconnects.enable();
+  cluster = await startCluster(3, 0);
+}, TEST_TIMEOUT_MS);
+afterEach(() => guard.check());
+afterAll(async () => {
+  reconnects.disable();
+  try {
+    for (const n of cluster?.nodes ?? []) if (n.node.paused) n.node.resume();
+    await cluster?.stop();
+  } finally {
+    await guard.remove();
+  }
+}, TEST_TIMEOUT_MS);
+
+/** Closes the app within {@link LIFECYCLE_BOUND_MS}; then nothing of it may keep reconnecting. */
+async function closeApp(fx: FaultApp): Promise<void> {
+  expect(await fx.close()).toBeLessThan(LIFECYCLE_BOUND_MS);
+  // a cleared timer's destroy hook runs after this tick; waiting past one retry delay of the
+  // clusterRetryStrategy (>= 100 ms) also catches a reconnect that fired and armed the next one
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  expect(reconnects.pending).toBe(0);
+}
+
+/** Every node's late-applied keys of `tagPrefix<digit>-*` rounds (see {@link lateAppliedKeys}). */
+async function lateAppliedOnCluster(tagPrefix: string): Promise<string[]> {
+  const perNode = await Promise.all(cluster.nodes.map((n) => lateAppliedKeys(n, tagPrefix)));
+  return perNode.flat().sort();
+}
+
+it('the process guard listens on the real process', () => {
+  expect(guard.listening).toBe(true);
+});
+
+describe('every startup node unreachable at boot (nothing listens)', () => {
+  let fx: FaultApp;
+  const degraded: CallResult[] = [];
+
+  beforeAll(async () => {
+    const ports = await allocatePorts(3); // free now: nothing listens there
+    fx = await bootFaultApp(
+      ports.map((p) => `valkey://127.0.0.1:${p}`).join(','),
+      {},
+      'faults',
+      BACKEND,
+    );
+  });
+  afterAll(() => closeApp(fx));
+
+  it('the app boots and every call answers within socketTimeout, with a typed error naming the cause', async () => {
+    expect(fx.bootMs).toBeLessThan(LIFECYCLE_BOUND_MS);
+    const detectionMs = await firstSettled([() => fx.lenient.get('first', 'fallback')]);
+    for (let round = 0; round < 2; round++) {
+      const results = await probe([fx.lenient, fx.strict], `dead${round}`);
+      expect(degradedProblems(results)).toEqual([]);
+      degraded.push(...results);
+    }
+    expect(detectionMs).toBeLessThan(DEADLINE_MS);
+    const error = await fx.strict.get('k').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(CacheConnectionError);
+    expect((error as Error).message).toMatch(/^cache 'strict': /);
+    expect((error as Error).message).toMatch(
+      /^cache 'strict': the Valkey cluster \(startup nodes 127\.0\.0\.1:\d+, .*\) is not connected \(status '\w+'\) within 500 ms/,
+    );
+    summarize('cluster: every startup node unreachable at boot', {
+      detectionMs,
+      degraded,
+      extra: `; strict error: ${(error as Error).message}`,
+    });
+  });
+});
+
+describe('refused password (WRONGPASS), then the ACL user is created', () => {
+  let fx: FaultApp;
+
+  beforeAll(async () => {
+    const location = cluster.urls
+      .slice(0, 3)
+      .map((u) => u.replace('valkey://', `valkey://nobody:${SECRET}@`))
+      .join(',');
+    fx = await bootFaultApp(location, {}, 'faults', BACKEND);
+  });
+  afterAll(async () => {
+    try {
+      await closeApp(fx);
+    } finally {
+      await Promise.all(cluster.nodes.map((n) => adminCommand(n, ['ACL', 'DELUSER', 'nobody'])));
+    }
+  });
+
+  it(
+    'every call fails within socketTimeout with the WRONGPASS reply, without the password, and works once the user exists',
+    async () => {
+      const caches = [fx.lenient, fx.strict];
+      const degraded: CallResult[] = [];
+      for (let round = 0; round < 2; round++) {
+        const results = await probe(caches, `auth${round}`);
+        degraded.push(...results);
+      }
+      const problems: string[] = [];
+      for (const r of degraded) {
+        const where = `${r.alias}.${r.op.name}`;
+        if (r.outcome === 'hung') problems.push(`${where} hung (pending after ${HANG_MS} ms)`);
+        else if (r.ms > DEADLINE_MS) problems.push(`${where} took ${r.ms} ms > ${DEADLINE_MS} ms`);
+        if (r.op.name === 'setMany') {
+          // setMany reports the keys the server refused (Django's set_many): all of them
+          if (
+            r.outcome !== 'value' ||
+            !isDeepStrictEqual(r.value, [`${r.tag}:m1`, `${r.tag}:m2`])
+          ) {
+            problems.push(
+              `${where}: expected every key refused, got ${inspect(r.value ?? r.error)}`,
+            );
+          }
+          continue;
+        }
+        // a wrong password is a configuration error: ignoreExceptions does not hide it
+        const e = r.error;
+        if (!(e instanceof CacheError) || e instanceof CacheConnectionError) {
+          problems.push(
+            `${where}: expected a CacheError, got ${r.outcome} ${inspect(e ?? r.value)}`,
+          );
+        } else if (!e.message.startsWith(`cache '${r.alias}': server replied: WRONGPASS`)) {
+          problems.push(`${where}: message ${e.message}`);
+        }
+        if (inspect(e, { depth: 20 }).includes(SECRET))
+          problems.push(`${where}: shows the password`);
+      }
+      expect(problems).toEqual([]);
+
+      await Promise.all(
+        cluster.nodes.map((n) =>
+          adminCommand(n, ['ACL', 'SETUSER', 'nobody', 'on', `>${SECRET}`, '~*', '&*', '+@all']),
+        ),
+      );
+      const recoveryMs = await timeToRecover(fx.strict, 'auth-recover');
+      expect(healthyProblems(await healthyProbe(caches, 'auth-healthy'))).toEqual([]);
+      const late = await lateAppliedOnCluster('auth');
+      expect(late).toEqual([]);
+      summarize('cluster: WRONGPASS, then the user is created', {
+        degraded,
+        recoveryMs,
+        extra: `; late-applied keys ${late.length}`,
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('every primary stalled (SIGSTOP), then SIGCONTed', () => {
+  let fx: FaultApp;
+
+  beforeAll(async () => {
+    fx = await bootFaultApp(cluster.urls.join(','), {}, 'faults', BACKEND);
+  });
+  afterAll(async () => {
+    for (const n of cluster.nodes) if (n.node.paused) n.node.resume();
+    await closeApp(fx);
+  });
+
+  it(
+    'calls time out within socketTimeout instead of hanging, and work again after SIGCONT',
+    async () => {
+      const caches = [fx.lenient, fx.strict];
+      expect(healthyProblems(await healthyProbe(caches, 'stall-before'))).toEqual([]);
+
+      for (const n of cluster.nodes) n.node.pause(); // no replicas: every node is a primary
+      const detectionMs = await firstSettled([() => fx.lenient.get('first', 'fallback')]);
+      const degraded: CallResult[] = [];
+      for (let round = 0; round < 2; round++) {
+        const results = await probe(caches, `stall${round}`);
+        expect(degradedProblems(results)).toEqual([]);
+        degraded.push(...results);
+      }
+      // a stalled node keeps its TCP connection: only the command timeout can end a call
+      expect(detectionMs).toBeGreaterThanOrEqual(SOCKET_TIMEOUT_S * 1000 - 50);
+      expect(detectionMs).toBeLessThan(DEADLINE_MS);
+
+      for (const n of cluster.nodes) n.node.resume();
+      const recoveryMs = await timeToRecover(fx.strict, 'stall-recover');
+      expect(healthyProblems(await healthyProbe(caches, 'stall-after'))).toEqual([]);
+      const late = await lateAppliedOnCluster('stall');
+      summarize('cluster: every primary SIGSTOPped + SIGCONT', {
+        detectionMs,
+        degraded,
+        recoveryMs,
+        extra: `; late-applied keys ${late.length}`,
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('every node SIGKILLed before boot, then restarted', () => {
+  let fx: FaultApp | undefined;
+
+  afterAll(async () => {
+    if (fx) await closeApp(fx);
+  });
+
+  it(
+    'answers within socketTimeout while the cluster is down, and works once it is back',
+    async () => {
+      await Promise.all(cluster.nodes.map((n) => n.node.kill()));
+      fx = await bootFaultApp(cluster.urls.join(','), {}, 'faults', BACKEND);
+      expect(fx.bootMs).toBeLessThan(LIFECYCLE_BOUND_MS);
+      const caches = [fx.lenient, fx.strict];
+      const detectionMs = await firstSettled([() => fx!.lenient.get('first', 'fallback')]);
+      const degraded: CallResult[] = [];
+      for (let round = 0; round < 2; round++) {
+        const results = await probe(caches, `down${round}`);
+        expect(degradedProblems(results)).toEqual([]);
+        degraded.push(...results);
+      }
+      expect(detectionMs).toBeLessThan(DEADLINE_MS);
+
+      const restarted = performance.now();
+      await Promise.all(
+        cluster.nodes.map((n) => restartStandalone(n, { extraServerArgs: CLUSTER_ARGS })),
+      );
+      await waitFor(
+        async () => {
+          for (const n of cluster.nodes) {
+            const info = String(await adminCommand(n, ['CLUSTER', 'INFO']));
+            if (!info.includes('cluster_state:ok'))
+              return pending(`${n.port}: cluster_state not ok`);
+          }
+          return true;
+        },
+        { timeoutMs: 15_000, intervalMs: 50, what: 'restarted cluster ok' },
+      );
+      const convergeMs = Math.round(performance.now() - restarted);
+      const recoveryMs = await timeToRecover(fx.strict, 'down-recover');
+      expect(healthyProblems(await healthyProbe(caches, 'down-after'))).toEqual([]);
+      const late = await lateAppliedOnCluster('down');
+      // the commands timed out in the offline queue are dropped, never sent later
+      expect(late).toEqual([]);
+      summarize('cluster: every node down at boot, then restarted', {
+        detectionMs,
+        degraded,
+        recoveryMs,
+        extra: `(after cluster_state ok, ${convergeMs} ms after the restart); late-applied keys ${late.length}`,
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+it('covers get, set, getMany, setMany, delete, incr, getOrSet, hasKey and touch', () => {
+  expect(FAULT_OPS.map((op) => op.name)).toEqual(
+    expect.arrayContaining(['get', 'set', 'getMany', 'setMany', 'delete', 'incr', 'getOrSet']),
+  );
+});
