@@ -5,6 +5,8 @@ import { redactCommandSecrets } from '../pool/connection-failures.js';
 // READONLY is not among them: primary connections already reconnect and retry once on it (see
 // SentinelConnectionPool), so a READONLY that reaches the cache means a write was sent to a
 // replica on purpose (e.g. a cache located on `?is_master=0`), which no fallback should hide.
+// Refused credentials (a connection-level failure, as valkey-py classifies it).
+const AUTH_REFUSED = /^(WRONGPASS|NOAUTH)\b/;
 const UNAVAILABLE_REPLY = /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|BUSY)\b/;
 
 /**
@@ -27,6 +29,11 @@ export function toCacheError(err: unknown, alias: string): CacheError {
       alias,
       { cause: e },
     );
+  }
+  if (e.name === 'ReplyError' && AUTH_REFUSED.test(e.message)) {
+    // As in valkey-py (AuthenticationError is a ConnectionError) and so django-valkey:
+    // ignoreExceptions covers a refused password, e.g. while credentials are being rotated.
+    return new CacheConnectionError(`server replied: ${e.message}`, alias, { cause: e });
   }
   if (e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(e.message)) {
     return new CacheError(`server replied: ${e.message}`, alias, { cause: e });

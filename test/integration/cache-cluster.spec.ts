@@ -14,7 +14,7 @@ import { inspect } from 'node:util';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   CacheArgumentError,
-  CacheError,
+  CacheConnectionError,
   CacheModule,
   ClusterClient,
   clusterSlot,
@@ -220,7 +220,7 @@ describe('ValkeyClusterCache on a 3 + 3 cluster', () => {
         );
       // the cluster fails its waiting commands at once on the refused AUTH, not after a timeout
       expect(performance.now() - started).toBeLessThan(500 + 500);
-      expect(error).toBeInstanceOf(CacheError);
+      expect(error).toBeInstanceOf(CacheConnectionError);
       expect((error as Error).message).toMatch(/^cache 'default': server replied: WRONGPASS/);
       // the whole error, its causes and the command iovalkey keeps on them
       expect(inspect(error, { depth: 20 })).not.toContain(secret);

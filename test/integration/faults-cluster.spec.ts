@@ -10,8 +10,8 @@
  * app, no error may carry the password, and the process must see no unhandled rejection. After
  * `app.close()` no iovalkey reconnect or slot-refresh timer may be left armed.
  */
-import { inspect, isDeepStrictEqual } from 'node:util';
-import { CacheConnectionError, CacheError } from '../../lib/index.js';
+import { inspect } from 'node:util';
+import { CacheConnectionError } from '../../lib/index.js';
 import { adminCommand } from '../harness/admin-command.js';
 import { startCluster, type ClusterTopology } from '../harness/cluster.js';
 import { restartStandalone } from '../harness/fault-servers.js';
@@ -20,7 +20,6 @@ import { pending, waitFor } from '../harness/wait.js';
 import {
   DEADLINE_MS,
   FAULT_OPS,
-  HANG_MS,
   ProcessGuard,
   ReconnectTimers,
   SOCKET_TIMEOUT_S,
@@ -163,32 +162,17 @@ describe('refused password (WRONGPASS), then the ACL user is created', () => {
         const results = await probe(caches, `auth${round}`);
         degraded.push(...results);
       }
-      const problems: string[] = [];
+      // a refused password is a connection error (as in valkey-py): the lenient cache returns
+      // its fallbacks, the strict one rejects with a CacheConnectionError
+      const problems = degradedProblems(degraded);
       for (const r of degraded) {
         const where = `${r.alias}.${r.op.name}`;
-        if (r.outcome === 'hung') problems.push(`${where} hung (pending after ${HANG_MS} ms)`);
-        else if (r.ms > DEADLINE_MS) problems.push(`${where} took ${r.ms} ms > ${DEADLINE_MS} ms`);
-        if (r.op.name === 'setMany') {
-          // setMany reports the keys the server refused (Django's set_many): all of them
-          if (
-            r.outcome !== 'value' ||
-            !isDeepStrictEqual(r.value, [`${r.tag}:m1`, `${r.tag}:m2`])
-          ) {
-            problems.push(
-              `${where}: expected every key refused, got ${inspect(r.value ?? r.error)}`,
-            );
-          }
-          continue;
-        }
-        // a wrong password is a configuration error: ignoreExceptions does not hide it
         const e = r.error;
-        if (!(e instanceof CacheError) || e instanceof CacheConnectionError) {
-          problems.push(
-            `${where}: expected a CacheError, got ${r.outcome} ${inspect(e ?? r.value)}`,
-          );
-        } else if (!e.message.startsWith(`cache '${r.alias}': server replied: WRONGPASS`)) {
+        if (
+          e instanceof Error &&
+          !e.message.startsWith(`cache '${r.alias}': server replied: WRONGPASS`)
+        )
           problems.push(`${where}: message ${e.message}`);
-        }
         if (inspect(e, { depth: 20 }).includes(SECRET))
           problems.push(`${where}: shows the password`);
       }
