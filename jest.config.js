@@ -14,6 +14,9 @@ const common = {
 
 /** @type {import('jest').Config} */
 export default {
+  // `testTimeout` is a global option: jest ignores it inside a project, so it lives here and
+  // applies to both projects (integration tests start and fail over real servers).
+  testTimeout: 60000,
   projects: [
     {
       ...common,
@@ -26,7 +29,6 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

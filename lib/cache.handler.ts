@@ -84,7 +84,10 @@ export class CacheHandler implements OnApplicationShutdown {
     return this.get(alias).client;
   }
 
-  /** Closes every connection of every cache: `QUIT` with a bounded wait, then disconnect. */
+  /**
+   * Closes every connection of every cache (`QUIT` with a bounded wait, then disconnect), then
+   * disposes each cache's `events` emitter (its listeners are removed).
+   */
   async onApplicationShutdown(): Promise<void> {
     const factories = new Set<ValkeyConnectionFactory>([
       this.globalFactory,
@@ -102,6 +105,9 @@ export class CacheHandler implements OnApplicationShutdown {
       if (r.status === 'rejected')
         this.logger.warn(`closing connections failed: ${(r.reason as Error).message}`);
     }
+    // After closing, so listeners still see the connections `end`; then drop the process-wide
+    // hub's reference to this app.
+    for (const cache of this.caches.values()) cache.events.dispose();
   }
 }
 

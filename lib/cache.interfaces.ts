@@ -41,10 +41,34 @@ export interface SentinelKwargs {
   socketConnectTimeout?: number;
 }
 
-/** Options accepted by the data-node connections (iovalkey `RedisOptions`, minus what we set). */
+/**
+ * Options accepted by the data-node connections (iovalkey `RedisOptions`, minus what the module
+ * owns). Checked at boot: `keyPrefix`, `host`, `port`, `path`, `db`, `commandTimeout`,
+ * `connectTimeout`, `name`, `role`, `lazyConnect`, `Connector`, `monitor` and every `sentinel*`
+ * option are rejected with the option to use instead (the cache's `keyPrefix`, the location URL,
+ * `socketTimeout`/`socketConnectTimeout`, `sentinels`/`sentinelKwargs`), as are valkey-py names
+ * (`max_connections`, `retry_on_timeout`, `health_check_interval`, …) and unknown keys.
+ */
 export type ConnectionPoolKwargs = Omit<
   RedisOptions,
-  'sentinels' | 'name' | 'role' | 'lazyConnect' | 'Connector' | 'keyPrefix'
+  | 'sentinels'
+  | 'name'
+  | 'role'
+  | 'lazyConnect'
+  | 'Connector'
+  | 'keyPrefix'
+  | 'monitor'
+  | 'sentinelUsername'
+  | 'sentinelPassword'
+  | 'sentinelTLS'
+  | 'sentinelCommandTimeout'
+  | 'sentinelRetryStrategy'
+  | 'sentinelReconnectStrategy'
+  | 'sentinelMaxConnections'
+  | 'enableTLSForSentinelMode'
+  | 'failoverDetector'
+  | 'updateSentinels'
+  | 'preferredSlaves'
 >;
 
 /** A name or class accepted where the seed takes a dotted Python path. */
@@ -73,7 +97,10 @@ export interface CacheOptions {
   compressor?: Named<CompressorClass> | Compressor;
   /** Minimum serialized length in bytes above which values are compressed. */
   compressMinLength?: number;
-  /** Compression level passed to the compressor. */
+  /**
+   * Compression level passed to the compressor, checked at boot against its range: zlib -1..9
+   * (default 6), gzip 0..9 (6), brotli 0..11 (4), zstd -131072..22 (1), lz4 0..16 (0, no effect).
+   */
   compressLevel?: number;
   /** Turn connection and timeout errors into the call's fallback value. */
   ignoreExceptions?: boolean;

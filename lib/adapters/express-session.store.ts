@@ -7,7 +7,8 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { ValkeyCache } from '../backends/valkey-cache.js';
-import { globEscape } from '../client/default.client.js';
+import { CacheArgumentError } from '../cache.errors.js';
+import { globEscape } from '../util/glob.js';
 import { setOwnProperty } from '../util/own-property.js';
 import { msToSeconds } from './adapter-time.js';
 
@@ -20,7 +21,8 @@ export interface ValkeySessionStoreOptions {
   prefix?: string;
   /**
    * Expiry in **seconds** of a session whose cookie has neither `maxAge` nor `expires` (a browser
-   * session cookie). Default 86,400 (one day).
+   * session cookie): a finite number `> 0` (anything else is refused with a `CacheArgumentError`
+   * naming the alias, as it would delete every such session on save). Default 86,400 (one day).
    */
   ttl?: number;
   /** `touch()` does nothing (a session then expires `ttl` after its last save). Default `false`. */
@@ -73,12 +75,23 @@ export class ValkeySessionStore extends session.Store {
   ) {
     super();
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
-    this.ttl = options.ttl ?? DEFAULT_TTL_SECONDS;
+    const ttl: unknown = options.ttl ?? DEFAULT_TTL_SECONDS;
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
+      throw new CacheArgumentError(
+        `ValkeySessionStore: option ttl must be a finite number of seconds > 0, got ${typeof ttl === 'number' ? String(ttl) : typeof ttl}`,
+        cache.alias,
+      );
+    }
+    this.ttl = ttl;
     this.disableTouch = options.disableTouch ?? false;
     this.itersize = options.itersize ?? DEFAULT_ITERSIZE;
   }
 
-  /** Calls `work` and hands its outcome to `callback`; nothing it does is thrown. */
+  /**
+   * Calls `work` and hands its outcome to `callback`; nothing `work` does is thrown. The callback
+   * (or the `error` listeners) run on a later tick, outside the promise chain: what they throw is
+   * an ordinary uncaught exception, never an unhandled rejection.
+   */
   private settle<T>(work: () => Promise<T>, callback: Callback<T> | undefined): void {
     let promise: Promise<T>;
     try {
@@ -87,10 +100,12 @@ export class ValkeySessionStore extends session.Store {
       promise = Promise.reject(err);
     }
     promise.then(
-      (value) => callback?.(null, value),
+      (value) => {
+        if (callback) process.nextTick(callback, null, value);
+      },
       (err: unknown) => {
-        if (callback) callback(err);
-        else if (this.listenerCount('error') > 0) this.emit('error', err);
+        if (callback) process.nextTick(callback, err);
+        else if (this.listenerCount('error') > 0) process.nextTick(() => this.emit('error', err));
       },
     );
   }

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ValkeyCache } from '../backends/valkey-cache.js';
-import { globEscape } from '../client/default.client.js';
+import { globEscape } from '../util/glob.js';
 import { msToSeconds } from './adapter-time.js';
 
 /** Options of {@link ValkeyKeyvStore}. */

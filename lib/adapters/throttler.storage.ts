@@ -7,8 +7,8 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ValkeyCache } from '../backends/valkey-cache.js';
 import { toCacheError } from '../backends/errors.js';
-import { LuaScript } from '../backends/lua-script.js';
 import { ceilSeconds } from './adapter-time.js';
+import { THROTTLER_INCREMENT } from './throttler.script.js';
 
 /** Options of {@link ValkeyThrottlerStorage}. */
 export interface ValkeyThrottlerStorageOptions {
@@ -34,39 +34,6 @@ export interface ValkeyThrottlerRecord {
   /** **Seconds** (rounded up) until the block ends; `0` when not blocked. */
   timeToBlockExpire: number;
 }
-
-// KEYS[1]: hit counter of the window; KEYS[2]: block marker (its value: the hits that caused it).
-// ARGV[1]: window (ttl) in ms; ARGV[2]: limit; ARGV[3]: block duration in ms (<= 0: no block, a
-// request over the limit is refused and not counted until the window ends).
-// Reply: { hits, window pttl ms, blocked 0|1, block pttl ms }.
-const INCREMENT = new LuaScript(`
-local ttl = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local block = tonumber(ARGV[3])
-local blockLeft = redis.call('PTTL', KEYS[2])
-if blockLeft > 0 then
-  return { tonumber(redis.call('GET', KEYS[2]) or '0'), blockLeft, 1, blockLeft }
-end
-if block <= 0 then
-  local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if current >= limit then
-    local left = redis.call('PTTL', KEYS[1])
-    if left < 0 then left = ttl end
-    return { current + 1, left, 1, left }
-  end
-end
-local hits = redis.call('INCR', KEYS[1])
-local left = redis.call('PTTL', KEYS[1])
-if left < 0 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  left = ttl
-end
-if block > 0 and hits > limit then
-  redis.call('SET', KEYS[2], hits, 'PX', block)
-  redis.call('DEL', KEYS[1])
-  return { hits, block, 1, block }
-end
-return { hits, left, 0, 0 }`);
 
 /**
  * A `@nestjs/throttler` v6 `ThrottlerStorage` on one {@link ValkeyCache} alias (standalone,
@@ -125,7 +92,11 @@ export class ValkeyThrottlerStorage implements ThrottlerStorage {
     let reply: unknown;
     try {
       const client = this.cache.client.clientFor(hitsKey, true);
-      reply = await INCREMENT.run(client, [hitsKey, blockKey], [windowMs, limit, blockMs]);
+      reply = await THROTTLER_INCREMENT.run(
+        client,
+        [hitsKey, blockKey],
+        [windowMs, limit, blockMs],
+      );
     } catch (err) {
       throw toCacheError(err, this.cache.alias);
     }

@@ -27,11 +27,11 @@ export class LockNotOwnedError extends LockError {
 }
 
 // Delete the key only when it still holds our token.
-const RELEASE = new LuaScript(
+export const RELEASE = new LuaScript(
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
 );
 // Add ARGV[2] ms to the remaining TTL (or set it to ARGV[2] when ARGV[3] is '1'), only for the owner.
-const EXTEND = new LuaScript(`
+export const EXTEND = new LuaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local remaining = redis.call('PTTL', KEYS[1])
 if remaining < 0 then return 0 end

@@ -2,6 +2,7 @@ import { CacheArgumentError, CacheConnectionError } from '../cache.errors.js';
 import type { DefaultClient } from '../client/default.client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import { setOwnProperty } from '../util/own-property.js';
+import { SingleFlight } from '../util/single-flight.js';
 import { toCacheError } from './errors.js';
 import {
   ValkeyCache,
@@ -49,7 +50,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class HerdCache extends ValkeyCache {
   /** Seconds a value outlives its logical expiry. */
   readonly herdTimeout: number;
-  private readonly inflight = new Map<string, Promise<unknown>>();
+  /** `getOrSet` runs in progress, by full key (one per key in this process). */
+  private readonly flights = new SingleFlight<unknown>();
 
   constructor(config: ResolvedCacheConfig, client: DefaultClient) {
     super(config, client);
@@ -107,7 +109,19 @@ export class HerdCache extends ValkeyCache {
     opts?: VersionOption,
   ): Promise<T | D | null> {
     const found = await this.read(key, opts);
-    return found === undefined || found.refresh ? defaultValue : (found.value as T);
+    if (found === undefined) return defaultValue;
+    if (found.refresh) {
+      // read() counted a hit, but this caller is told to refresh: report the miss it sees.
+      this.recountAsMisses(1);
+      return defaultValue;
+    }
+    return found.value as T;
+  }
+
+  /** Moves `n` hits that the caller saw as misses (values it must refresh) to the misses. */
+  private recountAsMisses(n: number): void {
+    this.metrics.hits -= n;
+    this.metrics.misses += n;
   }
 
   /** Values of the keys that exist; a key this caller should refresh counts as missing. */
@@ -117,10 +131,13 @@ export class HerdCache extends ValkeyCache {
   ): Promise<Record<string, T>> {
     const stored = await super.getMany<unknown>(keys, opts);
     const out: Record<string, T> = {};
+    let refreshed = 0;
     for (const [k, v] of Object.entries(stored)) {
       const u = this.unpack(v);
       if (!u.refresh) setOwnProperty(out, k, u.value as T);
+      else refreshed++;
     }
+    if (refreshed > 0) this.recountAsMisses(refreshed);
     return out;
   }
 
@@ -193,13 +210,8 @@ export class HerdCache extends ValkeyCache {
     opts: VersionOption = {},
   ): Promise<T> {
     const k = this.makeKey(key, opts.version);
-    const running = this.inflight.get(k);
-    if (running) return running as Promise<T>;
-    const flight = this.refresh(key, valueOrFactory, timeout, opts).finally(() =>
-      this.inflight.delete(k),
-    );
-    this.inflight.set(k, flight);
-    return flight;
+    return this.flights.run(k, () => this.refresh(key, valueOrFactory, timeout, opts))
+      .result as Promise<T>;
   }
 
   private async refresh<T>(

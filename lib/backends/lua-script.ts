@@ -6,9 +6,13 @@ import type { Valkey } from 'iovalkey';
  * (after a restart or a failover to a node that never saw it).
  */
 export class LuaScript {
+  /** SHA1 of {@link source} (hex), the name `EVALSHA` runs the script by. */
   readonly sha: string;
 
-  constructor(readonly source: string) {
+  constructor(
+    /** The script's Lua source, as sent with `EVAL` (the testing kit recognises scripts by it). */
+    readonly source: string,
+  ) {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 

@@ -77,17 +77,19 @@ export type Timeout = number | null | undefined;
 export type Counter = number | bigint;
 
 const MISSING: unique symbol = Symbol('missing');
+/** Default of `decode`'s `miss`: no miss value, an undecodable payload always throws. */
+const NO_MISS: unique symbol = Symbol('no-miss');
 type Missing = typeof MISSING;
 const DEFAULT_ITERSIZE = 100;
 const DEFAULT_SSCAN_COUNT = 10;
 
 // INCRBY only when the key exists; reply with the new value as a bulk string so that values
 // beyond 2^53 keep their precision (a Lua number would pass through a double).
-const INCR_EXISTING = new LuaScript(`
+export const INCR_EXISTING = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('INCRBY', KEYS[1], ARGV[1])
 return redis.call('GET', KEYS[1])`);
-const INCR_ANY = new LuaScript(`
+export const INCR_ANY = new LuaScript(`
 redis.call('INCRBY', KEYS[1], ARGV[1])
 return redis.call('GET', KEYS[1])`);
 
@@ -257,12 +259,12 @@ export class ValkeyCache {
   /**
    * Decodes a stored payload. When it cannot be decoded: with `options.undecodableAsMiss` and a
    * `miss` given, returns `miss` (logged when `logIgnoredExceptions` is on); otherwise throws a
-   * {@link CacheDecodeError} naming the alias and `fullKey`. Callers that must not treat an
-   * undecodable value as missing (`incr`) pass no `miss`.
+   * {@link CacheDecodeError} naming the alias and `fullKey` (counted in `metrics.errors` here;
+   * `fail`/`run` do not count it again). Callers that must not treat an undecodable value as
+   * missing (`incr`) pass no `miss`. A plain parameter with a sentinel default: no rest array on
+   * the hot path.
    */
-  private decode(raw: Buffer, fullKey: string): unknown;
-  private decode<M>(raw: Buffer, fullKey: string, miss: M): unknown;
-  private decode(raw: Buffer, fullKey: string, ...miss: [unknown?]): unknown {
+  private decode(raw: Buffer, fullKey: string, miss: unknown = NO_MISS): unknown {
     try {
       return this.client.codec.decode(raw);
     } catch (err) {
@@ -272,9 +274,12 @@ export class ValkeyCache {
         fullKey,
         { cause: err },
       );
-      if (miss.length === 0 || !this.config.undecodableAsMiss) throw error;
+      if (miss === NO_MISS || !this.config.undecodableAsMiss) {
+        this.metrics.errors++;
+        throw error;
+      }
       if (this.config.logIgnoredExceptions) this.logger.warn(`read as a miss: ${error.message}`);
-      return miss[0];
+      return miss;
     }
   }
 
@@ -296,7 +301,8 @@ export class ValkeyCache {
   /** Rethrows `err` as a typed error, or returns `fallback` when `ignoreExceptions` allows it. */
   private fail<T>(err: unknown, fallback: T): T {
     const error = toCacheError(err, this.alias);
-    this.metrics.errors++;
+    // A CacheDecodeError was counted where decode() threw it.
+    if (!(error instanceof CacheDecodeError)) this.metrics.errors++;
     if (this.config.ignoreExceptions && error instanceof CacheConnectionError) {
       this.metrics.ignoredErrors++;
       if (this.config.logIgnoredExceptions) this.logger.warn(`ignored: ${error.message}`);
@@ -310,7 +316,7 @@ export class ValkeyCache {
     try {
       return await fn();
     } catch (err) {
-      this.metrics.errors++;
+      if (!(err instanceof CacheDecodeError)) this.metrics.errors++;
       throw toCacheError(err, this.alias);
     }
   }
@@ -435,7 +441,7 @@ export class ValkeyCache {
         stored = (await client.set(k, payload, 'PX', ms)) === 'OK';
       else stored = await ValkeyCache.setOn(client, k, payload, ms, opts ?? {});
       this.metrics.observe('set', t0);
-      this.metrics.sets++;
+      this.countSet(ms, opts, stored);
       return stored;
     } catch (err) {
       this.metrics.observe('set', t0);
@@ -446,7 +452,9 @@ export class ValkeyCache {
         // django-valkey's REPLICA_READ_ONLY=False: try the other listed servers in order.
         for (const other of this.client.writeClients().slice(1)) {
           try {
-            return await ValkeyCache.setOn(other, k, payload, ms, opts ?? {});
+            const stored = await ValkeyCache.setOn(other, k, payload, ms, opts ?? {});
+            this.countSet(ms, opts, stored);
+            return stored;
           } catch (next) {
             error = toCacheError(next, this.alias);
             if (!retriable(error)) break;
@@ -455,6 +463,17 @@ export class ValkeyCache {
       }
       return this.fail(error, false);
     }
+  }
+
+  /**
+   * Counts an answered {@link set}: a stored value is one `sets`; a timeout `<= 0` without `nx`
+   * is the `DEL` of one key, so one `deletes`; a write that `nx`/`xx` prevented (and a `<= 0`
+   * timeout with `nx`, which writes nothing) counts nothing.
+   */
+  private countSet(ms: number | null, opts: SetOptions | undefined, stored: boolean): void {
+    if (ms !== null && ms <= 0) {
+      if (opts?.nx !== true) this.metrics.deletes++;
+    } else if (stored) this.metrics.sets++;
   }
 
   /** Stores `value` only when `key` is absent (`SET NX`); returns whether it was stored. */
@@ -632,7 +651,8 @@ export class ValkeyCache {
         }
       }
       this.metrics.observe('setMany', t0);
-      this.metrics.sets += entries.length - failed.length;
+      if (remove) this.metrics.deletes += entries.length;
+      else this.metrics.sets += entries.length - failed.length;
       return failed;
     } catch (err) {
       this.metrics.observe('setMany', t0);
@@ -676,7 +696,8 @@ export class ValkeyCache {
       const firstError = replies?.find(([err]) => err)?.[0];
       if (firstError) throw firstError;
       this.metrics.observe('mset', t0);
-      this.metrics.sets += entries.length;
+      if (remove) this.metrics.deletes += entries.length;
+      else this.metrics.sets += entries.length;
       return true;
     } catch (err) {
       this.metrics.observe('mset', t0);
@@ -905,9 +926,15 @@ export class ValkeyCache {
     return this.keyCommand((c, k) => c.persist(k), key, opts);
   }
 
+  /** A relative or absolute expiry in ms: finite and at most {@link MAX_EXPIRY_MS} in magnitude. */
   private checkTime(ms: number): void {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > MAX_EXPIRY_MS) {
-      throw new CacheArgumentError(`expiry must be a finite number, got ${String(ms)}`, this.alias);
+      throw new CacheArgumentError(
+        typeof ms === 'number' && Number.isFinite(ms)
+          ? `expiry must be at most ${MAX_EXPIRY_MS} ms (in magnitude), got ${ms} ms`
+          : `expiry must be a finite number, got ${String(ms)}`,
+        this.alias,
+      );
     }
   }
 

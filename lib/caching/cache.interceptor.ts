@@ -20,7 +20,7 @@ import {
   ROUTE_CACHE_TIMEOUT,
   X_CACHE_HEADER,
 } from './caching.constants.js';
-import { FlightGroups } from './single-flight.js';
+import { FlightGroups } from '../util/single-flight.js';
 
 /** Where a response came from, as the `X-Cache` header says. */
 export type CacheStatus = 'HIT' | 'MISS';
@@ -71,7 +71,7 @@ const flights = new FlightGroups<Outcome>();
  * - Cache errors follow the cache's options: with `ignoreExceptions` an unreachable server is a
  *   miss and the handler answers; otherwise the request fails with the typed `CacheError`. A
  *   value the cache's serializer refuses (e.g. a `Buffer` with JSON) is sent uncached, with a
- *   warning logged.
+ *   warning logged that names the route's path (never its query string, which may hold tokens).
  *
  * Subclass it to change {@link trackBy} (the key) or {@link defaultAlias}.
  */
@@ -143,7 +143,7 @@ export class CacheInterceptor implements NestInterceptor {
     const timeout = this.timeoutOf(context);
     const { result, leader } = flights
       .of(cache)
-      .run(key, () => this.fill(cache, key, timeout, next, response, mark));
+      .run(key, () => this.fill(cache, key, timeout, next, response, mark, context));
     const outcome = await result;
     if (leader) return of(outcome.value);
     mark(outcome.source);
@@ -158,6 +158,7 @@ export class CacheInterceptor implements NestInterceptor {
     next: CallHandler,
     response: unknown,
     mark: (status: CacheStatus) => void,
+    context: ExecutionContext,
   ): Promise<Outcome> {
     const hit = await cache.get<unknown, typeof MISSING>(key, MISSING);
     if (hit !== MISSING) {
@@ -171,9 +172,18 @@ export class CacheInterceptor implements NestInterceptor {
       await cache.set(key, value, timeout);
     } catch (err) {
       if (!(err instanceof CacheArgumentError)) throw err;
-      this.logger.warn(`response of '${key}' not cached: ${err.message}`);
+      // Never the key: it is the URL with its query string, which may carry tokens.
+      this.logger.warn(`response of ${this.routeOf(context)} not cached: ${err.message}`);
     }
     return { source: 'MISS', value, shared: true };
+  }
+
+  /** `GET /path (Controller.method)`: the request path without its query string. */
+  private routeOf(context: ExecutionContext): string {
+    const adapter = this.adapterHost.httpAdapter as unknown as HttpAdapterCalls;
+    const req: unknown = context.switchToHttp().getRequest();
+    const path = adapter.getRequestUrl(req).split(/[?#]/, 1)[0];
+    return `${adapter.getRequestMethod(req)} ${path} (${context.getClass().name}.${context.getHandler().name})`;
   }
 
   private storable(value: unknown, response: unknown): boolean {

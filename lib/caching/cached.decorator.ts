@@ -2,7 +2,7 @@ import type { Timeout } from '../backends/valkey-cache.js';
 import { CacheArgumentError } from '../cache.errors.js';
 import { DEFAULT_CACHE_ALIAS } from './caching.constants.js';
 import { cacheFor } from './handler-registry.js';
-import { FlightGroups } from './single-flight.js';
+import { FlightGroups } from '../util/single-flight.js';
 import { stableKeyPart } from './stable-key.js';
 
 /** Options of {@link Cached}. */

@@ -1,4 +1,9 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { CacheError } from '../cache.errors.js';
 import { CacheHandler } from '../cache.handler.js';
@@ -12,21 +17,20 @@ import {
 
 /**
  * Part of every `CacheModule` (internal): registers the module's `CacheHandler` for `@Cached`
- * while the application runs, binds the application's singleton providers and controllers that
+ * while the application runs (from the end of a successful `onModuleInit` to shutdown, so a boot
+ * that fails leaves nothing registered), binds the application's singleton providers and controllers that
  * have `@Cached` methods to it, and fails the boot with one {@link CacheError} listing every
  * `@Cached` method and `@UseCache` route that names an alias no `CacheModule` of the application
  * configures.
  */
 @Injectable()
-export class CachingBinder implements OnModuleInit, OnModuleDestroy {
+export class CachingBinder implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly scanner = new MetadataScanner();
 
   constructor(
     private readonly handler: CacheHandler,
     private readonly discovery: DiscoveryService,
-  ) {
-    registerRunningHandler(handler);
-  }
+  ) {}
 
   onModuleInit(): void {
     const providers = this.discovery.getProviders();
@@ -78,9 +82,15 @@ export class CachingBinder implements OnModuleInit, OnModuleDestroy {
         `caching decorators name caches that are not configured:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       );
     }
+    // Only once every check passed: a failed boot must not leave a handler in the running set.
+    registerRunningHandler(this.handler);
   }
 
   onModuleDestroy(): void {
+    unregisterRunningHandler(this.handler);
+  }
+
+  onApplicationShutdown(): void {
     unregisterRunningHandler(this.handler);
   }
 }

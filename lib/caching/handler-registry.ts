@@ -4,7 +4,7 @@ import { CacheError } from '../cache.errors.js';
 
 /**
  * Where `@Cached` methods find their caches. `CacheModule` registers its `CacheHandler` here
- * when it is built and binds every singleton provider and controller of its application that has
+ * once its `onModuleInit` checks passed and binds every singleton provider and controller of its application that has
  * `@Cached` methods to it at `onModuleInit`; it unregisters when the application closes.
  */
 
@@ -15,7 +15,7 @@ const running = new Set<CacheHandler>();
 /** Handlers whose application has been closed. */
 const closed = new WeakSet<CacheHandler>();
 
-/** Records that `handler`'s application runs (called when `CacheModule` is built). */
+/** Records that `handler`'s application runs (called once its `CacheModule` booted). */
 export function registerRunningHandler(handler: CacheHandler): void {
   running.add(handler);
 }

@@ -8,6 +8,7 @@ import type {
 } from '../pool/connection-factory.interface.js';
 import type { ValkeyPool } from '../pool/connection-pool.interface.js';
 import { splitLocations } from '../pool/location.js';
+import { globEscape } from '../util/glob.js';
 import { ValueCodec } from './value-codec.js';
 
 /**
@@ -167,9 +168,4 @@ export class DefaultClient {
   private connectAll(): ValkeyPool[] {
     return this.locationsFor(this.config).map((url) => this.factory.connect(url, this.config));
   }
-}
-
-/** Escapes glob metacharacters so they match literally in `SCAN MATCH`/`KEYS`. */
-export function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }

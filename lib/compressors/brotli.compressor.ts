@@ -1,6 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 
-import { BaseCompressor, type CompressorOptions } from './base.compressor.js';
+import { BaseCompressor, type CompressorOptions, type LevelRange } from './base.compressor.js';
 
 /**
  * Brotli (RFC 7932) on node:zlib, what Python's `brotli.compress` writes and `brotli.decompress`
@@ -15,10 +15,13 @@ import { BaseCompressor, type CompressorOptions } from './base.compressor.js';
  * stored bytes when the serializer cannot read the result.
  */
 export class BrotliCompressor extends BaseCompressor {
+  /** The accepted `level` range (brotli quality) and the default level. */
+  static readonly levels: LevelRange = { min: 0, max: 11, default: 4 };
+
   private readonly quality: number;
 
   constructor(options?: Readonly<CompressorOptions>) {
-    super(options, { min: 0, max: 11, default: 4 });
+    super(options, BrotliCompressor.levels);
     this.quality = this.level;
   }
 

@@ -1,4 +1,9 @@
-import { BaseCompressor, type CompressorOptions, loadOptionalPackage } from './base.compressor.js';
+import {
+  BaseCompressor,
+  type CompressorOptions,
+  type LevelRange,
+  loadOptionalPackage,
+} from './base.compressor.js';
 
 /** The part of the `lz4-napi` package this compressor uses. */
 interface Lz4Napi {
@@ -21,10 +26,13 @@ export const LZ4_PACKAGE = 'lz4-napi';
  * the output.
  */
 export class Lz4Compressor extends BaseCompressor {
+  /** The accepted `level` range (lz4) and the default level. */
+  static readonly levels: LevelRange = { min: 0, max: 16, default: 0 };
+
   private readonly lz4: Lz4Napi;
 
   constructor(options?: Readonly<CompressorOptions>) {
-    super(options, { min: 0, max: 16, default: 0 });
+    super(options, Lz4Compressor.levels);
     this.lz4 = loadOptionalPackage<Lz4Napi>(LZ4_PACKAGE, 'Lz4Compressor');
   }
 

@@ -1,6 +1,6 @@
 import { deflateSync, inflateSync, type ZlibOptions } from 'node:zlib';
 
-import { BaseCompressor, type CompressorOptions } from './base.compressor.js';
+import { BaseCompressor, type CompressorOptions, type LevelRange } from './base.compressor.js';
 
 /**
  * zlib format (RFC 1950: 2-byte header, deflate data, Adler-32), what Python's `zlib.compress`
@@ -8,10 +8,13 @@ import { BaseCompressor, type CompressorOptions } from './base.compressor.js';
  * `level` -1 (library default) to 9, default 6 (as django-valkey).
  */
 export class ZlibCompressor extends BaseCompressor {
+  /** The accepted `level` range (zlib) and the default level. */
+  static readonly levels: LevelRange = { min: -1, max: 9, default: 6 };
+
   private readonly options: ZlibOptions;
 
   constructor(options?: Readonly<CompressorOptions>) {
-    super(options, { min: -1, max: 9, default: 6 });
+    super(options, ZlibCompressor.levels);
     this.options = { level: this.level };
   }
 

@@ -1,4 +1,9 @@
-import { BaseCompressor, type CompressorOptions, loadOptionalPackage } from './base.compressor.js';
+import {
+  BaseCompressor,
+  type CompressorOptions,
+  type LevelRange,
+  loadOptionalPackage,
+} from './base.compressor.js';
 
 /** The part of the `zstd-napi` package this compressor uses. */
 interface ZstdNapi {
@@ -23,11 +28,14 @@ export const ZSTD_PACKAGE = 'zstd-napi';
  * (django-valkey's default; level 3 measured the same speed and size on cache-sized values).
  */
 export class ZstdCompressor extends BaseCompressor {
+  /** The accepted `level` range (zstd) and the default level. */
+  static readonly levels: LevelRange = { min: -131072, max: 22, default: 1 };
+
   private readonly compressor: InstanceType<ZstdNapi['Compressor']>;
   private readonly decompressor: InstanceType<ZstdNapi['Decompressor']>;
 
   constructor(options?: Readonly<CompressorOptions>) {
-    super(options, { min: -131072, max: 22, default: 1 });
+    super(options, ZstdCompressor.levels);
     const zstd = loadOptionalPackage<ZstdNapi>(ZSTD_PACKAGE, 'ZstdCompressor');
     this.compressor = new zstd.Compressor();
     this.compressor.setParameters({ compressionLevel: this.level });

@@ -6,7 +6,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Max,
   Min,
   ValidateBy,
   ValidateIf,
@@ -84,7 +83,8 @@ export class CacheOptionsDto {
   @IsOptional() @IsNamedOrObject() serializer?: unknown;
   @IsOptional() @IsNamedOrObject() compressor?: unknown;
   @IsOptional() @IsInt() @Min(0) compressMinLength?: number;
-  @IsOptional() @IsInt() @Min(-1) @Max(22) compressLevel?: number;
+  // The range depends on the compressor: checked against its `levels` in validate-caches.ts.
+  @IsOptional() @IsInt() compressLevel?: number;
   @IsOptional() @IsBoolean() ignoreExceptions?: boolean;
   @IsOptional() @IsBoolean() logIgnoredExceptions?: boolean;
   @IsOptional() @IsBoolean() undecodableAsMiss?: boolean;

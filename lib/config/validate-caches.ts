@@ -8,6 +8,7 @@ import {
   knownUnsupported as unsupportedCompressors,
 } from '../compressors/compressor.registry.js';
 import type { Compressor } from '../compressors/compressor.js';
+import type { LevelRange } from '../compressors/base.compressor.js';
 import { connectionFactories, connectionPools } from '../pool/pool.registry.js';
 import type {
   ConnectionFactoryClass,
@@ -22,7 +23,9 @@ import {
 } from '../serializers/serializer.registry.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { ClassRegistry, Constructor } from './class-registry.js';
+import { CLUSTER_BACKENDS } from './backends.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
+import { checkConnectionPoolKwargs } from './connection-kwargs.js';
 import { hint } from './did-you-mean.js';
 import { defaultKeyFunction, defaultReverseKeyFunction } from './key-functions.js';
 import {
@@ -33,13 +36,6 @@ import {
 } from './resolved-config.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;
-
-/** Names of the Valkey Cluster backend (`ValkeyClusterCache`, and django-valkey's). */
-const CLUSTER_BACKENDS = [
-  'ValkeyClusterCache',
-  'django_valkey.cluster_cache.cache.ClusterValkeyCache',
-  'ClusterValkeyCache',
-];
 
 /** Backends this module provides, by the names a config may use. */
 const BACKENDS = [
@@ -204,6 +200,31 @@ function resolveInstance<T>(
   );
 }
 
+/**
+ * Checks `options.compressLevel` against the range of the configured compressor class (its
+ * static `levels`); false (and a problem) when it is outside. Instances and classes without a
+ * `levels` range check the level themselves.
+ */
+function levelInRange(
+  level: unknown,
+  compressor: Constructor<Compressor> | object | undefined,
+  configured: unknown,
+  out: Problem[],
+): boolean {
+  if (typeof level !== 'number' || !Number.isInteger(level)) return false; // reported by the DTO
+  const levels = (compressor as { levels?: LevelRange } | undefined)?.levels;
+  if (typeof compressor !== 'function' || levels === undefined) return true;
+  if (level >= levels.min && level <= levels.max) return true;
+  const name = typeof configured === 'string' ? ` ('${configured}')` : '';
+  out.push({
+    path: 'options.compressLevel',
+    message:
+      `must be an integer from ${levels.min} to ${levels.max} for ${compressor.name}${name}, ` +
+      `got ${level} (default ${levels.default})`,
+  });
+  return false;
+}
+
 /** Validates and resolves one cache config; returns problems instead of throwing. */
 function resolveCache(
   alias: string,
@@ -216,6 +237,8 @@ function resolveCache(
   }
   unknownKeys(raw, KNOWN.config, '', out);
   unknownKeys(raw['options'], KNOWN.options, 'options.', out);
+  if (isPlainObject(raw['options']))
+    checkConnectionPoolKwargs(raw['options']['connectionPoolKwargs'], out);
   if (isPlainObject(raw['options']))
     unknownKeys(
       raw['options']['sentinelKwargs'],
@@ -282,7 +305,18 @@ function resolveCache(
   const compressorArgs: Record<string, unknown> = {};
   if (options.compressMinLength !== undefined)
     compressorArgs['minLength'] = options.compressMinLength;
-  if (options.compressLevel !== undefined) compressorArgs['level'] = options.compressLevel;
+  const compressorClass = resolveNamed(
+    options.compressor,
+    compressors,
+    'options.compressor',
+    out,
+    unsupportedCompressors,
+  );
+  if (
+    options.compressLevel !== undefined &&
+    levelInRange(options.compressLevel, compressorClass, options.compressor, out)
+  )
+    compressorArgs['level'] = options.compressLevel;
   const serializer = resolveInstance<Serializer>(
     options.serializer,
     serializers,
@@ -292,11 +326,9 @@ function resolveCache(
     'options.serializer',
     out,
   );
-  const compressor = resolveInstance<Compressor>(
-    options.compressor,
-    compressors,
-    unsupportedCompressors,
-    'identity',
+  const compressor = instantiate<Compressor>(
+    compressorClass,
+    new (compressors.lookup('identity')!)(),
     compressorArgs,
     'options.compressor',
     out,

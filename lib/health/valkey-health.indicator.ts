@@ -52,6 +52,7 @@ export interface SentinelHealth {
 
 /** The details of one health check (never a URL or a password). */
 export interface ValkeyHealthDetails extends Record<string, unknown> {
+  /** The cache alias checked. */
   readonly alias: string;
   /** Round trip of the PING to the primary, ms (absent when it failed). */
   readonly pingMs?: number;
@@ -177,15 +178,20 @@ export class ValkeyHealthIndicator {
       this.ping(cache, timeoutMs),
       cache.client.isSentinel ? this.sentinel(cache, timeoutMs) : Promise.resolve(undefined),
     ]);
-    const details: Record<string, unknown> = { alias };
-    if (typeof ping === 'number') details.pingMs = ping;
-    if (sentinel) details.sentinel = sentinel;
+    const details: ValkeyHealthDetails = {
+      alias,
+      ...(typeof ping === 'number' && { pingMs: ping }),
+      ...(sentinel && { sentinel }),
+    };
     const problems: string[] = [];
     if (typeof ping === 'string') problems.push(ping);
     if (sentinel && sentinel.sentinels.answered === 0)
       problems.push(`no sentinel of '${sentinel.service}' answered within ${timeoutMs} ms`);
     if (problems.length > 0)
-      return session.down({ ...details, message: scrub(problems.join('; ')) });
+      return session.down({
+        ...details,
+        message: scrub(problems.join('; ')),
+      } satisfies ValkeyHealthDetails);
     return session.up(details);
   }
 

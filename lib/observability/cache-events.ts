@@ -75,6 +75,16 @@ const hub = new EventEmitter<{ report: [HubReport] }>();
 hub.setMaxListeners(0);
 
 /**
+ * How many caches are subscribed to the process-wide connection hub now. Internal (tests check
+ * that a closed app leaves no subscription behind); not exported from the package entry.
+ *
+ * @internal
+ */
+export function hubListenerCount(): number {
+  return hub.listenerCount('report');
+}
+
+/**
  * Forwards the lifecycle of a pool's `client` to the caches that listen (called by the pools for
  * every connection they make, next to the log). `connection` must already be redacted. Costs
  * nothing per command; an event with no cache listening is dropped at once.
@@ -137,6 +147,19 @@ export class CacheEvents extends EventEmitter<CacheEventMap> {
         this.subscribed = false;
       }
     });
+  }
+
+  /**
+   * Detaches this emitter for good: unsubscribes from the process-wide connection hub and removes
+   * every listener. Called for every cache when its module shuts down, so a closed app is no
+   * longer reachable from the hub. Idempotent.
+   */
+  dispose(): void {
+    if (this.subscribed) {
+      hub.off('report', this.onReport);
+      this.subscribed = false;
+    }
+    this.removeAllListeners();
   }
 
   private connectionListeners(): number {

@@ -43,16 +43,29 @@ export interface LatencySnapshot {
 
 /** The counters of one cache alias, as a read-only copy ({@link CacheMetrics.snapshot}). */
 export interface CacheMetricsSnapshot {
+  /** The cache alias these counters belong to (the `alias` label of the Prometheus export). */
   readonly alias: string;
   /** Keys found by `get`, `getMany`/`mget` and `getOrSet`. */
   readonly hits: number;
   /** Keys not found by the same calls. */
   readonly misses: number;
-  /** Keys written by `set`, `add`, `setMany`, `mset` (calls the server answered). */
+  /**
+   * Keys stored by `set`, `add`, `setMany`, `mset` (and `getOrSet`'s `add`), on the primary or on
+   * a fallback server (`replicaReadOnly: false`). A write that `nx`/`xx` prevented stores nothing
+   * and counts nothing; so does a write with a timeout `<= 0` (counted in {@link deletes}).
+   */
   readonly sets: number;
-  /** Keys asked to be deleted by `delete` and `deleteMany` (calls the server answered). */
+  /**
+   * Keys asked to be deleted by `delete` and `deleteMany`, and by `set`, `setMany` and `mset`
+   * with a timeout `<= 0` (which delete the keys, as Django does; `add`/`set` with `nx` and such
+   * a timeout deletes nothing and counts nothing). Calls the server answered.
+   */
   readonly deletes: number;
-  /** Calls that failed with a {@link CacheError}, including the ones `ignoreExceptions` swallowed. */
+  /**
+   * Calls that failed with a {@link CacheError}, including the ones `ignoreExceptions` swallowed
+   * and a `CacheDecodeError` of a value that cannot be decoded (unless `undecodableAsMiss` reads
+   * it as a miss).
+   */
   readonly errors: number;
   /** The subset of {@link errors} that `ignoreExceptions` turned into a fallback value. */
   readonly ignoredErrors: number;

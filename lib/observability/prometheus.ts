@@ -38,8 +38,12 @@ const COUNTERS: ReadonlyArray<
 > = [
   ['hits', 'hits_total', 'Keys found by get, getMany/mget and getOrSet.'],
   ['misses', 'misses_total', 'Keys not found by get, getMany/mget and getOrSet.'],
-  ['sets', 'sets_total', 'Keys written by set, add, setMany and mset.'],
-  ['deletes', 'deletes_total', 'Keys asked to be deleted by delete and deleteMany.'],
+  ['sets', 'sets_total', 'Keys stored by set, add, setMany and mset.'],
+  [
+    'deletes',
+    'deletes_total',
+    'Keys asked to be deleted by delete, deleteMany and writes with a timeout <= 0.',
+  ],
   ['errors', 'errors_total', 'Cache calls that failed, including ignored ones.'],
   [
     'ignoredErrors',
@@ -65,6 +69,9 @@ function snapshotsOf(source: CacheMetricsSource): CacheMetricsSnapshot[] {
  * `operation`. Values are read from `cache.metrics` when the registry is scraped; labels never
  * carry a URL or a password.
  *
+ * Throws (registering nothing) when the registry already has one of these names, e.g. when called
+ * twice with the same registry and prefix.
+ *
  * @example
  * const registry = new Registry();
  * registerCacheMetrics(app.get(CacheHandler), { registry });
@@ -76,6 +83,16 @@ export function registerCacheMetrics(
 ): RegisteredCacheMetrics {
   const registry = options.registry ?? globalRegistry;
   const prefix = options.prefix ?? DEFAULT_METRICS_PREFIX;
+  const histogramName = `${prefix}operation_duration_seconds`;
+  const wanted = [...COUNTERS.map(([, suffix]) => `${prefix}${suffix}`), histogramName];
+  const taken = wanted.filter((n) => registry.getSingleMetric(n) !== undefined);
+  if (taken.length > 0) {
+    // Checked before registering anything, so a refused call leaves the registry as it was.
+    throw new Error(
+      `registerCacheMetrics: the registry already has ${taken.join(', ')}; call unregister() ` +
+        'on the earlier registration, or give this one another prefix',
+    );
+  }
   const names: string[] = [];
   for (const [field, suffix, help] of COUNTERS) {
     const name = `${prefix}${suffix}`;
@@ -91,7 +108,7 @@ export function registerCacheMetrics(
     });
     names.push(name);
   }
-  const histogram = latencyHistogram(`${prefix}operation_duration_seconds`, source);
+  const histogram = latencyHistogram(histogramName, source);
   registry.registerMetric(histogram as unknown as Metric);
   names.push(histogram.name);
   return {

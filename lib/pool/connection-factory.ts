@@ -4,17 +4,13 @@ import type { ConfigProblem } from '../cache.errors.js';
 import { ConnectionPool } from './connection-pool.js';
 import { connectionKey } from './connection-key.js';
 import { parseLocation, type ParsedLocation } from './location.js';
+import { RefCountedPools } from './ref-counted-pools.js';
 import type { ValkeyConnectionFactory } from './connection-factory.interface.js';
 import type {
   ConnectionPoolClass,
   ConnectionPoolParams,
   ValkeyPool,
 } from './connection-pool.interface.js';
-
-interface PoolEntry {
-  pool: ValkeyPool;
-  users: number;
-}
 
 /**
  * How long a disconnect waits for the socket to close before destroying it, in ms (iovalkey's
@@ -32,8 +28,7 @@ export const DEFAULT_VALKEY_PORT = 6379;
  * pool class and iovalkey options), not just the same URL.
  */
 export class ConnectionFactory implements ValkeyConnectionFactory {
-  private readonly pools = new Map<string, PoolEntry>();
-  private readonly keys = new Map<ValkeyPool, string>();
+  private readonly pools = new RefCountedPools();
 
   /** The pool class used when a cache sets no `options.connectionPoolClass`. */
   get defaultPoolClass(): ConnectionPoolClass {
@@ -67,14 +62,7 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
       params.sentinels,
       params.sentinelKwargs,
     ]);
-    let entry = this.pools.get(key);
-    if (!entry) {
-      entry = { pool: new poolClass(params), users: 0 };
-      this.pools.set(key, entry);
-      this.keys.set(entry.pool, key);
-    }
-    entry.users++;
-    return entry.pool;
+    return this.pools.acquire(key, () => new poolClass(params));
   }
 
   /**
@@ -115,20 +103,11 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
     };
   }
 
-  async release(pool: ValkeyPool): Promise<void> {
-    const key = this.keys.get(pool);
-    if (key === undefined) return;
-    const entry = this.pools.get(key);
-    if (!entry || --entry.users > 0) return;
-    this.pools.delete(key);
-    this.keys.delete(pool);
-    await pool.close();
+  release(pool: ValkeyPool): Promise<void> {
+    return this.pools.release(pool);
   }
 
-  async close(): Promise<void> {
-    const pools = [...this.pools.values()].map((e) => e.pool);
-    this.pools.clear();
-    this.keys.clear();
-    await Promise.allSettled(pools.map((p) => p.close()));
+  close(): Promise<void> {
+    return this.pools.close();
   }
 }

@@ -1,6 +1,13 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { SentinelKwargs } from '../cache.interfaces.js';
 
+/**
+ * How long closing a sentinel connection waits for the sentinel to close its side before
+ * destroying the socket, in ms (iovalkey's default, 2000 ms, keeps a timer alive after shutdown
+ * when a sentinel is paused or unreachable, and jest then reports that it did not exit).
+ */
+export const SENTINEL_DISCONNECT_TIMEOUT_MS = 200;
+
 /** iovalkey options of one connection to a sentinel, from `sentinelKwargs` (seconds -> ms). */
 export function sentinelConnectionOptions(kwargs: SentinelKwargs | undefined): {
   username?: string;
@@ -8,8 +15,11 @@ export function sentinelConnectionOptions(kwargs: SentinelKwargs | undefined): {
   tls?: TlsOptions;
   commandTimeout?: number;
   connectTimeout?: number;
+  disconnectTimeout: number;
 } {
-  const out: ReturnType<typeof sentinelConnectionOptions> = {};
+  const out: ReturnType<typeof sentinelConnectionOptions> = {
+    disconnectTimeout: SENTINEL_DISCONNECT_TIMEOUT_MS,
+  };
   if (kwargs?.username !== undefined) out.username = kwargs.username;
   if (kwargs?.password !== undefined) out.password = kwargs.password;
   if (kwargs?.tls === true) out.tls = {};

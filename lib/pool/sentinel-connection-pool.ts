@@ -285,11 +285,13 @@ export class SentinelConnectionPool
       sentinelRetryStrategy: () => null,
       reconnectOnError: (err: Error) => this.readonlyPolicy.decide(err),
       lazyConnect: true,
-      Connector: explainingSentinelConnector(() =>
-        this.monitor.refresh().then(
-          () => undefined,
-          (err: unknown) => (err instanceof SentinelError ? err.message : undefined),
-        ),
+      Connector: explainingSentinelConnector(
+        () =>
+          this.monitor.refresh().then(
+            () => undefined,
+            (err: unknown) => (err instanceof SentinelError ? err.message : undefined),
+          ),
+        { connectTimeout: sentinel.connectTimeout, disconnectTimeout: sentinel.disconnectTimeout },
       ),
       enableTLSForSentinelMode: this.connection.tls !== undefined,
       // iovalkey passes every address a sentinel names through natMap: send it to the new

@@ -7,6 +7,16 @@ import { explainResolution, SentinelError } from './sentinel-error.js';
 type ConnectorOptions = ConstructorParameters<typeof SentinelConnector>[0];
 type NetStream = Awaited<ReturnType<AbstractConnector['connect']>>;
 type ErrorEmitter = Parameters<AbstractConnector['connect']>[0];
+/** iovalkey's (private) `SentinelConnector.connectToSentinel(endpoint, options)`. */
+type ConnectToSentinel = (endpoint: unknown, options?: RedisOptions) => unknown;
+
+/** Socket options of the connections a Sentinel connector opens to the sentinels, in ms. */
+export interface SentinelSocketOptions {
+  /** Bound on opening a connection to a sentinel (TCP, and TLS when used), in ms. */
+  connectTimeout?: number | undefined;
+  /** How long closing waits for the sentinel to close its side, in ms. */
+  disconnectTimeout?: number | undefined;
+}
 
 /**
  * iovalkey's Sentinel connector with an error that says what went wrong. iovalkey reports "All
@@ -17,6 +27,7 @@ type ErrorEmitter = Parameters<AbstractConnector['connect']>[0];
  */
 export function explainingSentinelConnector(
   diagnose: () => Promise<string | undefined>,
+  sentinelOptions: SentinelSocketOptions = {},
 ): NonNullable<RedisOptions['Connector']> {
   return class ExplainingSentinelConnector extends SentinelConnector {
     private readonly service: string;
@@ -25,6 +36,16 @@ export function explainingSentinelConnector(
       // iovalkey constructs connectors with the client's full options
       super(options as ConnectorOptions);
       this.service = (options as ConnectorOptions).name ?? '';
+      // iovalkey opens every sentinel connection (the primary look-up and the failover
+      // detector's subscribers) with the client's own connectTimeout and the default 2000 ms
+      // disconnect timer: give them the sentinel's (`sentinelKwargs.socketConnectTimeout`).
+      const own = Object.fromEntries(
+        Object.entries(sentinelOptions).filter(([, v]) => v !== undefined),
+      );
+      const self = this as unknown as { connectToSentinel: ConnectToSentinel };
+      const connectToSentinel = self.connectToSentinel.bind(this);
+      self.connectToSentinel = (endpoint, extra) =>
+        connectToSentinel(endpoint, { ...own, ...extra });
     }
 
     override connect(eventEmitter: ErrorEmitter): Promise<NetStream> {

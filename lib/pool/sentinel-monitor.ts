@@ -265,17 +265,28 @@ export class SentinelMonitor extends EventEmitter<MonitorEventMap> {
       // a sentinel that is down is tried again every 2 s; closing the monitor stops it
       retryStrategy: (times: number) => Math.min(times * 250, 2000),
       maxRetriesPerRequest: null,
+      // iovalkey's own resubscribe after a reconnect sends SUBSCRIBE with no rejection handler:
+      // a connection closed before the reply (the monitor closing, the sentinel dying again)
+      // would be an unhandled rejection. This monitor subscribes on every 'ready' instead.
+      autoResubscribe: false,
     });
     let ready = 0;
     client.on('error', noop);
     client.on('ready', () => {
+      if (this.closed) return;
+      client.subscribe(...SENTINEL_CHANNELS).catch((err: unknown) => {
+        if (!this.closed && client.status === 'ready') {
+          this.logger.warn(
+            `cannot subscribe to the events of sentinel ${formatAddress(address)}: ${errorMessage(err)}`,
+          );
+        }
+      });
       // events may have been missed while this sentinel was away
       if (ready++ > 0) this.requestRefresh();
     });
     client.on('message', (channel: string, message: string) =>
       this.onEvent(channel, message, address),
     );
-    client.subscribe(...SENTINEL_CHANNELS).catch(noop);
     this.subscribers.push(client);
   }
 

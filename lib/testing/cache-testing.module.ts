@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { CacheConfig, CachesConfig } from '../cache.interfaces.js';
 import { CacheModule } from '../cache.module.js';
 import { VALKEY_CONNECTION_FACTORY } from '../cache.tokens.js';
+import { CLUSTER_BACKENDS } from '../config/backends.js';
 import type { InMemoryClock } from './clock.js';
 import { InMemoryConnectionFactory, type InMemoryServers } from './in-memory-connection-factory.js';
 import { InMemoryClusterClient } from './in-memory-cluster.client.js';
@@ -17,12 +18,6 @@ export interface CacheTestingModuleOptions {
   /** Register the module globally, as `CacheModule.forRoot(…, { isGlobal })`. */
   isGlobal?: boolean;
 }
-
-const CLUSTER_BACKENDS = [
-  'ValkeyClusterCache',
-  'ClusterValkeyCache',
-  'django_valkey.cluster_cache.cache.ClusterValkeyCache',
-];
 
 /** One cache config made to run in memory: no own factory; cluster caches on one server. */
 function inMemory(config: CacheConfig): CacheConfig {

@@ -11,6 +11,7 @@ import {
   splitLocations,
   type ParsedLocation,
 } from '../pool/location.js';
+import { RefCountedPools } from '../pool/ref-counted-pools.js';
 import { systemClock, type InMemoryClock } from './clock.js';
 import { InMemoryClusterClient } from './in-memory-cluster.client.js';
 import { InMemoryServer } from './in-memory-server.js';
@@ -125,11 +126,6 @@ class InMemoryPool implements ValkeyPool {
   }
 }
 
-interface PoolEntry {
-  pool: InMemoryPool;
-  users: number;
-}
-
 /**
  * A connection factory (the `VALKEY_CONNECTION_FACTORY` token's interface) whose connections are
  * {@link InMemoryValkey} clients on in-memory servers: no server, no socket, no cleanup. Use it
@@ -156,8 +152,7 @@ interface PoolEntry {
 export class InMemoryConnectionFactory implements ValkeyConnectionFactory {
   /** The in-memory servers this factory connects to. */
   readonly servers: InMemoryServers;
-  private readonly pools = new Map<string, PoolEntry>();
-  private readonly keys = new Map<ValkeyPool, string>();
+  private readonly pools = new RefCountedPools<InMemoryPool>();
 
   constructor(options: InMemoryConnectionFactoryOptions = {}) {
     this.servers = options.servers ?? new InMemoryServers(options.clock ?? systemClock);
@@ -201,40 +196,24 @@ export class InMemoryConnectionFactory implements ValkeyConnectionFactory {
     const connectionName = cache.connectionPoolKwargs.connectionName ?? DEFAULT_CONNECTION_NAME;
     const role = location.isMaster === false ? 'replica' : 'primary';
     const key = JSON.stringify([serverId, location.db, readOnly, role, connectionName]);
-    let entry = this.pools.get(key);
-    if (!entry) {
+    return this.pools.acquire(key, () => {
       const client = new InMemoryValkey(this.servers.byId(serverId), {
         db: location.db,
         readOnly,
         connectionName,
       });
-      entry = {
-        pool: new InMemoryPool(role, client, `in-memory ${redactLocation(url)}`),
-        users: 0,
-      };
-      this.pools.set(key, entry);
-      this.keys.set(entry.pool, key);
-    }
-    entry.users++;
-    return entry.pool;
+      return new InMemoryPool(role, client, `in-memory ${redactLocation(url)}`);
+    });
   }
 
-  async release(pool: ValkeyPool): Promise<void> {
-    const key = this.keys.get(pool);
-    if (key === undefined) return;
-    const entry = this.pools.get(key);
-    if (!entry || --entry.users > 0) return;
-    this.pools.delete(key);
-    this.keys.delete(pool);
-    await pool.close();
+  /** Counts one user less of `pool`, closing it after its last user. */
+  release(pool: ValkeyPool): Promise<void> {
+    return this.pools.release(pool);
   }
 
   /** Closes every connection this factory made. The stored data stays (see {@link flushAll}). */
-  async close(): Promise<void> {
-    const pools = [...this.pools.values()].map((e) => e.pool);
-    this.pools.clear();
-    this.keys.clear();
-    await Promise.all(pools.map((p) => p.close()));
+  close(): Promise<void> {
+    return this.pools.close();
   }
 
   /**

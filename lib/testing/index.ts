@@ -14,4 +14,4 @@ export {
   type InMemoryScriptHandler,
 } from './in-memory-scripts.js';
 export { FakeClock, systemClock, type InMemoryClock } from './clock.js';
-export { globMatch } from './glob.js';
+export { globMatch } from '../util/glob.js';

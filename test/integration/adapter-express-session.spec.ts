@@ -4,13 +4,20 @@
  * standalone server of this spec's own. Expiries are read back from the server (PTTL).
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
 import express, { type Express } from 'express';
 import session, { type SessionData } from 'express-session';
 import { Valkey } from 'iovalkey';
 import request from 'supertest';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ValkeySessionStore } from '../../lib/adapters/express-session.store.js';
-import { CacheDecodeError, CacheModule, getCacheToken, type ValkeyCache } from '../../lib/index.js';
+import {
+  CacheArgumentError,
+  CacheDecodeError,
+  CacheModule,
+  getCacheToken,
+  type ValkeyCache,
+} from '../../lib/index.js';
 import { sharedTopology } from '../harness/shared-topology.js';
 import { startStandalone, type StandaloneServer } from '../harness/topology.js';
 
@@ -215,6 +222,59 @@ describe('ValkeySessionStore behind express-session', () => {
       .get('/me')
       .set('Cookie', `connect.sid=${signedSid('bad')}`);
     expect(res.status).toBe(500);
+  });
+});
+
+describe('ValkeySessionStore callbacks and options', () => {
+  it('a callback runs outside the promise chain: what it throws is not a rejection', async () => {
+    const store = new ValkeySessionStore(cache);
+    await cache.set('sess:thrower', { cookie: {} as never, user: 'ada' }, 60);
+    // Every function scheduled with process.nextTick meanwhile runs as usual, but what the
+    // callback throws there is recorded: inside a promise reaction it would be a rejection instead.
+    const realNextTick = process.nextTick.bind(process);
+    const thrownOnTick: string[] = [];
+    const spy = jest.spyOn(process, 'nextTick').mockImplementation(((
+      fn: (...a: unknown[]) => void,
+      ...args: unknown[]
+    ) =>
+      realNextTick(() => {
+        try {
+          fn(...args);
+        } catch (e) {
+          if ((e as Error).message !== 'callback boom') throw e;
+          thrownOnTick.push((e as Error).message);
+        }
+      })) as typeof process.nextTick);
+    const got: unknown[] = [];
+    try {
+      store.get('thrower', (err, sess) => {
+        got.push(err, sess?.user);
+        throw new Error('callback boom');
+      });
+      await sleep(100);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(got).toEqual([null, 'ada']);
+    expect(thrownOnTick).toEqual(['callback boom']);
+  });
+
+  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses ttl %p (it would delete every session on save), naming the alias',
+    (ttl) => {
+      expect(() => new ValkeySessionStore(cache, { ttl })).toThrow(CacheArgumentError);
+      expect(() => new ValkeySessionStore(cache, { ttl })).toThrow(
+        `cache 'sessions': ValkeySessionStore: option ttl must be a finite number of seconds > 0, got ${String(ttl)}`,
+      );
+    },
+  );
+
+  it('a valid ttl (seconds) is the expiry of a session whose cookie has none', async () => {
+    const store = new ValkeySessionStore(cache, { ttl: 30 });
+    await call((cb) => store.set('browser', { cookie: {} } as unknown as SessionData, cb));
+    const pttl = await raw.pttl('web:1:sess:browser');
+    expect(pttl).toBeGreaterThan(28_000);
+    expect(pttl).toBeLessThanOrEqual(30_000);
   });
 });
 

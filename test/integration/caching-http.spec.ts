@@ -10,6 +10,7 @@ import {
   Head,
   HttpCode,
   Injectable,
+  Logger,
   Module,
   Param,
   Post,
@@ -21,6 +22,7 @@ import {
   type INestApplication,
   type Type,
 } from '@nestjs/common';
+import { jest } from '@jest/globals';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -362,10 +364,13 @@ describe.each<[Adapter, Wiring]>([
       Array.from({ length: 20 }, () => get('/items/slow/cold').expect(200)),
     );
     expect(h.calls.of('slow:cold')).toBe(1);
+    // requests that joined the first run share its MISS; on a loaded machine a request may
+    // arrive after that run stored its value, and reads it (HIT): the handler still ran once
     for (const r of responses) {
       expect(r.body).toEqual({ id: 'cold', run: 1 });
-      expect(r.headers['x-cache']).toBe('MISS');
+      expect(['MISS', 'HIT']).toContain(r.headers['x-cache']);
     }
+    expect(responses.filter((r) => r.headers['x-cache'] === 'MISS').length).toBeGreaterThan(0);
     expect((await get('/items/slow/cold').expect(200)).headers['x-cache']).toBe('HIT');
     expect(h.calls.of('slow:cold')).toBe(1);
   });
@@ -423,5 +428,43 @@ describe('CacheInterceptor configuration errors', () => {
     expect((err as Error).message).toContain(
       "@UseCache on BadController.get names the cache 'nope' (configured: default)",
     );
+  });
+});
+
+describe('CacheInterceptor warnings', () => {
+  it('a refused value is logged with the route path, never the query string (tokens)', async () => {
+    @Controller('leaky')
+    @UseInterceptors(CacheInterceptor)
+    class LeakyController {
+      @Get(':id')
+      get(@Param('id') id: string): Map<string, string> {
+        // JSON (the default serializer) refuses a Map: the response is sent uncached.
+        return new Map([['id', id]]);
+      }
+    }
+    const warnings: string[] = [];
+    const spy = jest
+      .spyOn(Logger.prototype, 'warn')
+      .mockImplementation((message: unknown) => void warnings.push(String(message)));
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix('leaky')) })],
+      controllers: [LeakyController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await app.init();
+      await request(app.getHttpServer())
+        .get('/leaky/7?token=s3cr3t-token&x=1')
+        .expect(200)
+        .expect('X-Cache', 'MISS');
+      const mine = warnings.filter((w) => w.includes('not cached'));
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toContain('response of GET /leaky/7 (LeakyController.get) not cached');
+      expect(mine[0]).not.toContain('s3cr3t');
+      expect(mine[0]).not.toContain('?');
+    } finally {
+      spy.mockRestore();
+      await app.close();
+    }
   });
 });

@@ -362,6 +362,33 @@ describe('@Cached errors name the alias', () => {
     );
   });
 
+  it('a boot that fails (and is never closed) leaves no running CacheModule behind', async () => {
+    @Injectable()
+    class Broken {
+      @Cached({ cache: 'missing' })
+      async find(): Promise<number> {
+        return 1;
+      }
+    }
+    class Unbound {
+      @Cached({ key: 'unbound' })
+      async value(): Promise<number> {
+        return 1;
+      }
+    }
+    // Two failed boots, deliberately never closed: neither may count as a running application.
+    for (const tag of ['failed-a', 'failed-b']) {
+      const app = await Test.createTestingModule({
+        imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix(tag)) })],
+        providers: [Broken],
+      }).compile();
+      await expect(app.init()).rejects.toThrow("names the cache 'missing'");
+    }
+    await expect(new Unbound().value()).rejects.toThrow(
+      "cache 'default': @Cached Unbound.value: no CacheModule is running in this process",
+    );
+  });
+
   it('a template with a placeholder that is not an argument index is refused when declared', () => {
     expect(() =>
       Cached({ cache: 'x', key: 'user:{id}' })({}, 'm', { value: async () => 1 }),

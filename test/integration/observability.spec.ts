@@ -7,12 +7,14 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import {
+  CacheDecodeError,
   CacheHandler,
   type ConnectionErrorEvent,
   type ConnectionEvent,
   type FailoverEvent,
   type PrimaryChangedEvent,
 } from '../../lib/index.js';
+import { hubListenerCount } from '../../lib/observability/cache-events.js';
 import { registerCacheMetrics } from '../../lib/observability/prometheus.js';
 import { allocatePort } from '../harness/ports.js';
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
@@ -29,7 +31,7 @@ describe('cache.metrics on the shared standalone (db 11)', () => {
       const { cache } = fx;
       await cache.set('a', 1);
       await cache.set('b', { x: 1 });
-      await cache.add('b', 2); // answered (refused by NX): still a set call
+      await cache.add('b', 2); // refused by NX: stores nothing, so no set counted
       expect(await cache.get('a')).toBe(1); // hit
       expect(await cache.get('nope')).toBeNull(); // miss
       expect(await cache.getMany(['a', 'b', 'c'])).toEqual({ a: 1, b: { x: 1 } }); // 2 hits, 1 miss
@@ -50,7 +52,7 @@ describe('cache.metrics on the shared standalone (db 11)', () => {
         alias: 'default',
         hits: 1 + 2 + 1,
         misses: 1 + 1 + 1,
-        sets: 3 + 2 + 1 + 1,
+        sets: 2 + 2 + 1 + 1,
         deletes: 1 + 3,
         errors: 0,
         ignoredErrors: 0,
@@ -209,5 +211,134 @@ describe('failovers on a private Sentinel topology', () => {
     expect(changes.some((e) => e.previous?.port === before.port)).toBe(true);
     expect(await cache.set('k', 2)).toBe(true);
     expect(cache.metrics.snapshot().failovers).toBe(1);
+  });
+});
+
+describe('counters count what the server did (db 11)', () => {
+  it('a write that nx/xx prevented is no set; a timeout <= 0 is a delete', async () => {
+    const fx = await openCache(11, { keyPrefix: uniquePrefix('obs-count') });
+    try {
+      const { cache } = fx;
+      expect(await cache.set('a', 1)).toBe(true); // 1 set
+      expect(await cache.add('a', 2)).toBe(false); // NX refused: nothing
+      expect(await cache.set('a', 2, undefined, { nx: true })).toBe(false); // nothing
+      expect(await cache.set('nope', 2, undefined, { xx: true })).toBe(false); // nothing
+      expect(await cache.set('a', 3, undefined, { xx: true })).toBe(true); // 1 set
+      expect(await cache.set('a', 4, 0)).toBe(true); // DEL of 1 key: 1 delete
+      expect(await cache.add('a', 5, -1)).toBe(true); // nx with <= 0: writes nothing
+      expect(await cache.setMany({ b: 1, c: 2 }, 0)).toEqual([]); // 2 deletes
+      expect(await cache.mset({ d: 1, e: 2, f: 3 }, -1)).toBe(true); // 3 deletes
+      expect(await fx.rawKeys(`${cache.config.keyPrefix}:*`)).toEqual([]);
+      const s = cache.metrics.snapshot();
+      expect([s.sets, s.deletes, s.errors]).toEqual([2, 1 + 2 + 3, 0]);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('an undecodable value thrown by get, getMany and getOrSet counts as an error', async () => {
+    const fx = await openCache(11, { keyPrefix: uniquePrefix('obs-decode') });
+    try {
+      const { cache } = fx;
+      await fx.raw.set(cache.makeKey('bad'), Buffer.from([0x00, 0xff, 0x7b, 0x01]));
+      await expect(cache.get('bad')).rejects.toBeInstanceOf(CacheDecodeError);
+      await expect(cache.getMany(['bad'])).rejects.toBeInstanceOf(CacheDecodeError);
+      await expect(cache.getOrSet('bad', 1)).rejects.toBeInstanceOf(CacheDecodeError);
+      const s = cache.metrics.snapshot();
+      expect([s.errors, s.ignoredErrors, s.hits, s.misses]).toEqual([3, 0, 0, 0]);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('a write stored on the fallback server (replicaReadOnly: false) is counted', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const dead = await allocatePort(); // nothing listens: the first write fails there
+    const fx = await openCache(11, {
+      location: [
+        `valkey://127.0.0.1:${dead}/11`,
+        `valkey://${standalone().host}:${standalone().port}/11`,
+      ],
+      keyPrefix: uniquePrefix('obs-fallback'),
+      options: {
+        replicaReadOnly: false,
+        socketTimeout: 0.3,
+        socketConnectTimeout: 0.3,
+        connectionPoolKwargs: { disconnectTimeout: 50 },
+      },
+    });
+    try {
+      const { cache } = fx;
+      expect(await cache.set('k', 1)).toBe(true);
+      expect(await fx.raw.exists(cache.makeKey('k'))).toBe(1);
+      const s = cache.metrics.snapshot();
+      expect([s.sets, s.errors]).toEqual([1, 0]);
+    } finally {
+      await fx.close();
+      error.mockRestore();
+      warn.mockRestore();
+    }
+  });
+
+  it('HerdCache: a stale value returned as a miss (to refresh) counts as a miss, not a hit', async () => {
+    const fx = await openCache(11, {
+      keyPrefix: uniquePrefix('obs-herd'),
+      // herdTimeout 1 s: once past its logical expiry, every reader is told to refresh
+      options: { clientClass: 'HerdClient', herdTimeout: 1 },
+    });
+    try {
+      const { cache } = fx;
+      await cache.set('k', 'v', 0.05);
+      await cache.set('fresh', 'f', 60);
+      await new Promise((r) => setTimeout(r, 120));
+      expect(await cache.get('k')).toBeNull(); // stale: returned as a miss
+      expect(await cache.getMany(['k', 'fresh'])).toEqual({ fresh: 'f' });
+      expect(await cache.get('fresh')).toBe('f');
+      const s = cache.metrics.snapshot();
+      expect([s.hits, s.misses]).toEqual([2, 2]);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('an expiry beyond the largest says "at most … ms", a non-finite one "finite"', async () => {
+    const fx = await openCache(11, { keyPrefix: uniquePrefix('obs-expiry') });
+    try {
+      await expect(fx.cache.pexpire('k', 1e300)).rejects.toThrow(
+        "cache 'default': expiry must be at most 9007199254740991 ms (in magnitude), got 1e+300 ms",
+      );
+      await expect(fx.cache.expireAt('k', -1e300)).rejects.toThrow(/must be at most .* ms/);
+      await expect(fx.cache.pexpire('k', Infinity)).rejects.toThrow(
+        'expiry must be a finite number, got Infinity',
+      );
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
+describe('closing the app releases cache.events', () => {
+  it('the process-wide hub holds no subscription of a closed app', async () => {
+    const base = hubListenerCount();
+    const fx = await openCaches(11, {
+      one: { keyPrefix: uniquePrefix('obs-hub') },
+      two: { keyPrefix: uniquePrefix('obs-hub') },
+    });
+    const one = fx.caches['one']!;
+    const two = fx.caches['two']!;
+    const ends: ConnectionEvent[] = [];
+    one.events.on('connect', () => undefined);
+    one.events.on('end', (e) => ends.push(e));
+    two.events.on('connection-error', () => undefined);
+    expect(hubListenerCount()).toBe(base + 2);
+    await one.set('k', 1);
+    await fx.close();
+    expect(hubListenerCount()).toBe(base);
+    expect(one.events.listenerCount('connect') + two.events.listenerCount('connection-error')).toBe(
+      0,
+    );
+    // disposed after the connections closed: listeners still saw them end
+    expect(ends.map((e) => e.alias)).toContain('one');
   });
 });

@@ -17,9 +17,25 @@ import {
   type ResolvedCacheConfig,
   type ValkeyPool,
 } from '../../lib/index.js';
-import { FakeConnectionFactory } from '../support/fake-connection-factory.js';
+import { InMemoryConnectionFactory } from '../../lib/testing/index.js';
 
 const LOCAL = 'valkey://127.0.0.1:6399/1';
+
+/** The testing kit's factory, recording which caches connected and whether it was closed. */
+class RecordingFactory extends InMemoryConnectionFactory {
+  readonly connected: Array<{ url: string; alias: string }> = [];
+  closed = false;
+
+  override connect(url: string, cache: ResolvedCacheConfig): ValkeyPool {
+    this.connected.push({ url, alias: cache.alias });
+    return super.connect(url, cache);
+  }
+
+  override async close(): Promise<void> {
+    this.closed = true;
+    await super.close();
+  }
+}
 
 @Injectable()
 class Greeter {
@@ -57,8 +73,8 @@ describe('CacheModule without a server', () => {
     expect(connectSpy).not.toHaveBeenCalled();
   });
 
-  it('overriding VALKEY_CONNECTION_FACTORY runs every cache on the fake, with no socket', async () => {
-    const fake = new FakeConnectionFactory();
+  it('overriding VALKEY_CONNECTION_FACTORY runs every cache on the in-memory factory, with no socket', async () => {
+    const fake = new RecordingFactory();
     const moduleRef = await Test.createTestingModule({
       imports: [CacheModule.forRoot(caches)],
       providers: [Greeter],
@@ -69,7 +85,7 @@ describe('CacheModule without a server', () => {
     const { cache, other } = moduleRef.get(Greeter);
     expect(await cache.set('greeting', { hello: 'world' }, 10)).toBe(true);
     expect(await cache.get('greeting')).toEqual({ hello: 'world' });
-    expect([...fake.client.store.keys()]).toEqual(['app:1:greeting']);
+    expect(await fake.client(LOCAL).keys('*')).toEqual(['app:1:greeting']);
     expect(await other.get('greeting', 'none')).toBe('none');
     expect(fake.connected.map((c) => c.alias).sort()).toEqual(['default', 'other']);
     await moduleRef.close();
@@ -164,7 +180,7 @@ describe('connection factory precedence: per-cache > global > client default', (
   });
 
   it('an overridden token counts as set by the app and wins over the client default', async () => {
-    const fake = new FakeConnectionFactory();
+    const fake = new RecordingFactory();
     const moduleRef = await Test.createTestingModule({
       imports: [
         CacheModule.forRoot({ a: { location: LOCAL, options: { clientClass: OwnDefaultClient } } }),
@@ -242,7 +258,7 @@ describe('CacheModule.forRootAsync', () => {
       providers: [Greeter],
     })
       .overrideProvider(VALKEY_CONNECTION_FACTORY)
-      .useValue(new FakeConnectionFactory())
+      .useValue(new InMemoryConnectionFactory())
       .compile();
     const greeter = moduleRef.get(Greeter);
     expect(greeter.cache.makeKey('k')).toBe('async:1:k');

@@ -10,7 +10,7 @@ import {
   type ConnectionEvent,
   type ValkeyCache,
 } from '../../lib/index.js';
-import { reportConnectionEvents } from '../../lib/observability/cache-events.js';
+import { hubListenerCount, reportConnectionEvents } from '../../lib/observability/cache-events.js';
 import { completesFailover } from '../../lib/observability/observe.js';
 import { registerCacheMetrics } from '../../lib/observability/prometheus.js';
 
@@ -168,5 +168,62 @@ describe('registerCacheMetrics (prom-client)', () => {
       prefix: 'app_cache_',
     });
     expect(await registry.metrics()).toContain('app_cache_errors_total{alias="x"} 0');
+  });
+});
+
+describe('registerCacheMetrics called twice', () => {
+  it('throws before registering anything and leaves the first registration intact', async () => {
+    const registry = new Registry();
+    const first = new CacheMetrics('first');
+    first.hits = 4;
+    const registered = registerCacheMetrics([{ metrics: first }] as unknown as ValkeyCache[], {
+      registry,
+    });
+    const before = registry.getMetricsAsArray().map((m) => m.name);
+    // a clash on the histogram only (the counters are free): nothing may be registered either
+    const other = new Registry();
+    registerCacheMetrics([] as ValkeyCache[], { registry: other, prefix: 'p_' });
+    other.removeSingleMetric('p_hits_total');
+    expect(() =>
+      registerCacheMetrics([] as ValkeyCache[], { registry: other, prefix: 'p_' }),
+    ).toThrow(/already has p_misses_total, .*p_operation_duration_seconds/);
+    expect(other.getSingleMetric('p_hits_total')).toBeUndefined();
+    expect(() =>
+      registerCacheMetrics(
+        [{ metrics: new CacheMetrics('intruder') }] as unknown as ValkeyCache[],
+        {
+          registry,
+        },
+      ),
+    ).toThrow(
+      'registerCacheMetrics: the registry already has valkey_cache_hits_total, valkey_cache_misses_total',
+    );
+    expect(registry.getMetricsAsArray().map((m) => m.name)).toEqual(before);
+    const text = await registry.metrics();
+    expect(text).toContain('valkey_cache_hits_total{alias="first"} 4');
+    expect(text).not.toContain('intruder');
+    // after unregister() the same names can be registered again
+    registered.unregister();
+    expect(() => registerCacheMetrics([] as ValkeyCache[], { registry })).not.toThrow();
+  });
+});
+
+describe('CacheEvents.dispose', () => {
+  it('unsubscribes from the process-wide hub and removes every listener', () => {
+    const c = new EventEmitter() as unknown as Valkey;
+    reportConnectionEvents(c, 'x');
+    const base = hubListenerCount();
+    const events = new CacheEvents('a', { clients: () => [c] });
+    const seen: string[] = [];
+    events.on('connect', () => seen.push('connect'));
+    events.on('end', () => seen.push('end'));
+    expect(hubListenerCount()).toBe(base + 1);
+    events.dispose();
+    expect(hubListenerCount()).toBe(base);
+    expect(events.listenerCount('connect') + events.listenerCount('end')).toBe(0);
+    (c as unknown as EventEmitter).emit('ready');
+    expect(seen).toEqual([]);
+    events.dispose(); // idempotent
+    expect(hubListenerCount()).toBe(base);
   });
 });

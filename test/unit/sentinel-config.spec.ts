@@ -504,10 +504,19 @@ describe('sentinelKwargs -> connection options of the sentinel connections', () 
         socketTimeout: 0.25,
         socketConnectTimeout: 2,
       }),
-    ).toEqual({ username: 'u', password: 'p', tls: {}, commandTimeout: 250, connectTimeout: 2000 });
-    expect(sentinelConnectionOptions(undefined)).toEqual({});
+    ).toEqual({
+      username: 'u',
+      password: 'p',
+      tls: {},
+      commandTimeout: 250,
+      connectTimeout: 2000,
+      disconnectTimeout: 200,
+    });
+    // iovalkey's default disconnect timer (2000 ms) kept jest alive after the Sentinel specs
+    expect(sentinelConnectionOptions(undefined)).toEqual({ disconnectTimeout: 200 });
     expect(sentinelConnectionOptions({ tls: { servername: 'x' } })).toEqual({
       tls: { servername: 'x' },
+      disconnectTimeout: 200,
     });
   });
 

@@ -29,6 +29,7 @@ import {
   ValkeyCache,
   ValkeyClusterCache,
   type CachesConfig,
+  type ValkeyPool,
 } from '../../lib/index.js';
 import {
   CacheTestingModule,
@@ -41,6 +42,8 @@ import {
   registerInMemoryScript,
 } from '../../lib/testing/index.js';
 import { scriptHandler } from '../../lib/testing/in-memory-scripts.js';
+import { THROTTLER_INCREMENT } from '../../lib/adapters/throttler.script.js';
+import { RefCountedPools } from '../../lib/pool/ref-counted-pools.js';
 
 /** The source of every `new LuaScript(…)` literal in lib/ (outside the kit), by file. */
 function libraryScripts(): Array<{ file: string; source: string }> {
@@ -519,18 +522,40 @@ describe('the testing kit', () => {
 
   it('emulates every Lua script of the library (a changed or new script fails here)', () => {
     const scripts = libraryScripts();
-    expect(scripts.length).toBeGreaterThanOrEqual(4);
+    expect(scripts.length).toBeGreaterThanOrEqual(5);
+    expect(scripts.map((s) => s.file)).toContain(join('lib', 'adapters', 'throttler.script.ts'));
     const missing = scripts.filter((s) => scriptHandler(s.source) === undefined);
     expect(missing).toEqual([]);
+    // The scan reads the same text the library runs.
+    expect(scripts.map((s) => s.source)).toContain(THROTTLER_INCREMENT.source);
+  });
+
+  it('runs without @nestjs/throttler: neither the kit nor the throttler script imports the peer', () => {
+    const importsOf = (path: string): string[] =>
+      [...readFileSync(path, 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+    const files = [join('lib', 'adapters', 'throttler.script.ts')];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts')) files.push(path);
+      }
+    };
+    walk(join('lib', 'testing'));
+    expect(files.length).toBeGreaterThan(10);
+    const offending = files.filter((f) =>
+      importsOf(f).some(
+        (m) => m.startsWith('@nestjs/throttler') || m.endsWith('throttler.storage.js'),
+      ),
+    );
+    expect(offending).toEqual([]);
   });
 
   it("runs the throttler storage's script: a fixed window, then a block", async () => {
-    const script = libraryScripts().find((s) => s.file.endsWith('throttler.storage.ts'));
-    if (!script) return; // the throttler adapter is optional
     const clock = new FakeClock();
     const raw = new InMemoryConnectionFactory({ clock }).client('valkey://t:6379/0');
     const hit = (block: number): Promise<unknown> =>
-      raw.eval(script.source, 2, 'hits', 'block', 1000, 2, block);
+      raw.eval(THROTTLER_INCREMENT.source, 2, 'hits', 'block', 1000, 2, block);
     expect(await hit(5000)).toEqual([1, 1000, 0, 0]);
     clock.advance(100);
     expect(await hit(5000)).toEqual([2, 900, 0, 0]);
@@ -572,5 +597,61 @@ describe('the testing kit', () => {
     for (const [pattern, subject, expected] of cases) {
       expect([pattern, subject, globMatch(pattern, subject)]).toEqual([pattern, subject, expected]);
     }
+  });
+});
+
+describe('RefCountedPools (the pool bookkeeping of ConnectionFactory and InMemoryConnectionFactory)', () => {
+  /** A pool that records its close and can be told to fail it. */
+  const pool = (closeFails = false): ValkeyPool & { closes: number } => {
+    const p = {
+      role: 'primary' as const,
+      closes: 0,
+      acquire: (): never => {
+        throw new Error('not used');
+      },
+      clients: () => [],
+      describe: () => 'test pool',
+      close: async (): Promise<void> => {
+        p.closes++;
+        if (closeFails) throw new Error('close failed');
+      },
+    };
+    return p;
+  };
+
+  it('shares one pool per key and closes it after its last user only', async () => {
+    const pools = new RefCountedPools<ReturnType<typeof pool>>();
+    const made: Array<ReturnType<typeof pool>> = [];
+    const create = (): ReturnType<typeof pool> => {
+      const p = pool();
+      made.push(p);
+      return p;
+    };
+    const a = pools.acquire('k', create);
+    expect(pools.acquire('k', create)).toBe(a);
+    const b = pools.acquire('other', create);
+    expect(b).not.toBe(a);
+    expect(made).toHaveLength(2);
+    await pools.release(a);
+    expect(a.closes).toBe(0); // one user left
+    await pools.release(a);
+    expect(a.closes).toBe(1);
+    await pools.release(a); // no longer held: ignored
+    expect(a.closes).toBe(1);
+    // The key was forgotten: the next acquire makes a fresh pool.
+    const c = pools.acquire('k', create);
+    expect(c).not.toBe(a);
+    expect(made).toHaveLength(3);
+  });
+
+  it('close() closes every pool even when one fails to close, and forgets them all', async () => {
+    const pools = new RefCountedPools<ReturnType<typeof pool>>();
+    const failing = pools.acquire('a', () => pool(true));
+    const others = [pools.acquire('b', () => pool()), pools.acquire('c', () => pool())];
+    await expect(pools.close()).resolves.toBeUndefined();
+    expect([failing.closes, ...others.map((p) => p.closes)]).toEqual([1, 1, 1]);
+    await pools.release(others[0]!); // forgotten: not closed twice
+    expect(others[0]!.closes).toBe(1);
+    expect(pools.acquire('b', () => pool())).not.toBe(others[0]);
   });
 });

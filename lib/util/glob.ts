@@ -1,3 +1,11 @@
+// Valkey glob patterns (`SCAN MATCH`, `KEYS`): escaping literal text into a pattern, and matching
+// a pattern the way the server does (used by the in-memory store of the testing kit).
+
+/** Escapes glob metacharacters so they match literally in `SCAN MATCH`/`KEYS`. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
 /**
  * Valkey's glob matching (`stringmatchlen` in util.c), byte for byte: `*` any run of bytes, `?`
  * one byte, `[abc]`, `[^abc]`, `[a-z]` classes, `\` escapes the next character (also inside a

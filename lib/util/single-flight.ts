@@ -1,6 +1,7 @@
 /**
  * Per-process request coalescing ("single flight"): while a call for a key is running, other
- * calls for the same key wait for its result (or its error) instead of running again.
+ * calls for the same key wait for its result (or its error) instead of running again. The one
+ * mechanism behind `@Cached`, `CacheInterceptor` and `HerdCache.getOrSet` (internal).
  */
 export class SingleFlight<T> {
   private readonly inflight = new Map<string, Promise<T>>();

@@ -1,0 +1,59 @@
+// The data model of the in-memory store and the shape of its command handlers.
+import type { InMemoryServer } from '../in-memory-server.js';
+
+/**
+ * A raw reply of the in-memory store, shaped as iovalkey's parser hands replies to its commands:
+ * bulk and status strings as `Buffer`, integers as `number`, nil as `null`, arrays, and (inside
+ * an `EXEC` reply) errors.
+ */
+export type InMemoryReply = Buffer | number | null | Error | InMemoryReply[];
+
+export type StoredValue =
+  | { readonly type: 'string'; data: Buffer }
+  | { readonly type: 'set'; readonly data: Map<string, number> }
+  | { readonly type: 'hash'; readonly data: Map<string, { seq: number; value: Buffer }> }
+  | { readonly type: 'list'; data: Buffer[] };
+
+export interface Entry {
+  /** Creation order: SCAN cursors are built on it. */
+  readonly seq: number;
+  value: StoredValue;
+  /** Expiry in ms since the epoch on the store's clock; `undefined`: none. */
+  expiresAt: number | undefined;
+}
+
+export type Db = Map<string, Entry>;
+
+/** One connection to an in-memory server (what `CLIENT LIST` shows a line for). */
+export interface InMemorySession {
+  readonly id: number;
+  /** `CLIENT SETNAME` / the `connectionName` option. */
+  name: string | undefined;
+  /** The selected database. */
+  db: number;
+  /** A replica connection: write commands are refused with `READONLY`, as a replica does. */
+  readonly readOnly: boolean;
+  /** Commands processed (`tot-cmds` of `CLIENT LIST`). */
+  totalCommands: number;
+  /** The last command (`cmd` of `CLIENT LIST`). */
+  lastCommand: string;
+  readonly createdAt: number;
+  multi: { queue: Array<{ name: string; args: Buffer[] }>; dirty: boolean } | undefined;
+}
+
+export interface Context {
+  readonly server: InMemoryServer;
+  readonly session: InMemorySession;
+  readonly db: Db;
+  /** The command's time (ms since the epoch), frozen for a whole EXEC or script, as Valkey does. */
+  readonly now: number;
+}
+
+export type Handler = (ctx: Context, args: Buffer[]) => InMemoryReply;
+
+export interface CommandSpec {
+  /** Valkey's arity: exact count with the name when positive, minimum when negative. */
+  readonly arity: number;
+  readonly write?: boolean;
+  readonly run: Handler;
+}
