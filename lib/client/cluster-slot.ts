@@ -22,3 +22,29 @@ export function clusterSlot(key: string): number {
   for (const b of bytes) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ b) & 0xff]!;
   return crc & 0x3fff;
 }
+
+/** Keys of one cluster slot, with their positions in the list they came from. */
+export interface SlotGroup {
+  readonly slot: number;
+  readonly keys: string[];
+  readonly indexes: number[];
+}
+
+/**
+ * Groups `keys` by {@link clusterSlot}, in order of first appearance; each group keeps its keys
+ * in list order with their positions in `keys` (a multi-key command may only name one slot).
+ */
+export function groupBySlot(keys: readonly string[]): SlotGroup[] {
+  const bySlot = new Map<number, SlotGroup>();
+  keys.forEach((key, i) => {
+    const slot = clusterSlot(key);
+    let group = bySlot.get(slot);
+    if (!group) {
+      group = { slot, keys: [], indexes: [] };
+      bySlot.set(slot, group);
+    }
+    group.keys.push(key);
+    group.indexes.push(i);
+  });
+  return [...bySlot.values()];
+}

@@ -6,7 +6,7 @@ import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
 import { parseLocation, splitLocations } from '../pool/location.js';
 import { DefaultClient, type ConnectionGroup } from './default.client.js';
-import { clusterSlot } from './cluster-slot.js';
+import { groupBySlot } from './cluster-slot.js';
 import { boundClusterOfflineQueue } from '../pool/connection-failures.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;
@@ -116,19 +116,8 @@ export class ClusterClient extends DefaultClient {
 
   /** One group per slot: a multi-key command may only name keys of one slot. */
   override groupByConnection(fullKeys: readonly string[], _write: boolean): ConnectionGroup[] {
-    const bySlot = new Map<number, { keys: string[]; indexes: number[] }>();
-    fullKeys.forEach((key, i) => {
-      const slot = clusterSlot(key);
-      let group = bySlot.get(slot);
-      if (!group) {
-        group = { keys: [], indexes: [] };
-        bySlot.set(slot, group);
-      }
-      group.keys.push(key);
-      group.indexes.push(i);
-    });
     const client = this.connection as unknown as Valkey;
-    return [...bySlot.values()].map((g) => ({ client, keys: g.keys, indexes: g.indexes }));
+    return groupBySlot(fullKeys).map((g) => ({ client, keys: g.keys, indexes: g.indexes }));
   }
 
   /** Every primary (the cluster's current view), once the cluster is ready. */

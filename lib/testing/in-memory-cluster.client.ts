@@ -1,6 +1,6 @@
 import type { Valkey } from 'iovalkey';
 import { ClusterClient } from '../client/cluster.client.js';
-import { clusterSlot } from '../client/cluster-slot.js';
+import { groupBySlot } from '../client/cluster-slot.js';
 import { DefaultClient, type ConnectionGroup } from '../client/default.client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import { splitLocations } from '../pool/location.js';
@@ -34,19 +34,8 @@ export class InMemoryClusterClient extends ClusterClient {
 
   /** One group per slot, as on a real cluster. */
   override groupByConnection(fullKeys: readonly string[], _write: boolean): ConnectionGroup[] {
-    const bySlot = new Map<number, { keys: string[]; indexes: number[] }>();
-    fullKeys.forEach((key, i) => {
-      const slot = clusterSlot(key);
-      let group = bySlot.get(slot);
-      if (!group) {
-        group = { keys: [], indexes: [] };
-        bySlot.set(slot, group);
-      }
-      group.keys.push(key);
-      group.indexes.push(i);
-    });
     const client = this.memory;
-    return [...bySlot.values()].map((g) => ({ client, keys: g.keys, indexes: g.indexes }));
+    return groupBySlot(fullKeys).map((g) => ({ client, keys: g.keys, indexes: g.indexes }));
   }
 
   override async allConnections(_write: boolean): Promise<Valkey[]> {

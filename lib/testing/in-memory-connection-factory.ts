@@ -1,4 +1,3 @@
-import type { Valkey } from 'iovalkey';
 import type { ConfigProblem } from '../cache.errors.js';
 import { ClusterClient } from '../client/cluster.client.js';
 import { ShardClient } from '../client/shard.client.js';
@@ -12,6 +11,7 @@ import {
   type ParsedLocation,
 } from '../pool/location.js';
 import { RefCountedPools } from '../pool/ref-counted-pools.js';
+import { SingleClientPool } from '../pool/single-client-pool.js';
 import { systemClock, type InMemoryClock } from './clock.js';
 import { InMemoryClusterClient } from './in-memory-cluster.client.js';
 import { InMemoryServer } from './in-memory-server.js';
@@ -102,25 +102,7 @@ function identity(location: string | ParsedLocation): string {
 }
 
 /** A pool of one in-memory connection. */
-class InMemoryPool implements ValkeyPool {
-  constructor(
-    readonly role: 'primary' | 'replica',
-    private readonly client: InMemoryValkey,
-    private readonly description: string,
-  ) {}
-
-  acquire(): Valkey {
-    return this.client;
-  }
-
-  clients(): readonly Valkey[] {
-    return [this.client];
-  }
-
-  describe(): string {
-    return this.description;
-  }
-
+class InMemoryPool extends SingleClientPool<InMemoryValkey> {
   async close(): Promise<void> {
     this.client.disconnect();
   }

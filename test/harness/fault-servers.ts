@@ -7,8 +7,8 @@
 import { newProcess } from './node-factory.js';
 import { serverArgs } from './process-config.js';
 import { RunDirectory } from './run-directory.js';
-import type { StandaloneServer } from './standalone.js';
-import { START_TIMEOUT_MS } from './valkey-process.js';
+import { standaloneHandle, type StandaloneServer } from './standalone.js';
+import { START_TIMEOUT_MS, type ValkeyProcess } from './valkey-process.js';
 
 /** Options of {@link restartStandalone} and {@link startStandaloneOnPort}. */
 export interface RestartOptions {
@@ -31,7 +31,12 @@ export async function restartStandalone(
 ): Promise<void> {
   const node = server.node;
   if (node.running) throw new Error(`${node.spec.name} is still running (pid ${node.pid})`);
-  await node.start(
+  await startNode(node, options);
+}
+
+/** Starts `node` on its own port with the arguments of `options`. */
+function startNode(node: ValkeyProcess, options: RestartOptions): Promise<void> {
+  return node.start(
     serverArgs({
       ...node.spec,
       requirepass: options.requirepass,
@@ -59,31 +64,10 @@ export async function startStandaloneOnPort(
     options.requirepass === undefined ? undefined : { password: options.requirepass },
   );
   try {
-    await node.start(
-      serverArgs({
-        ...node.spec,
-        requirepass: options.requirepass,
-        extraArgs: options.extraServerArgs,
-      }),
-      options.startTimeoutMs ?? START_TIMEOUT_MS,
-    );
+    await startNode(node, options);
   } catch (error) {
     run.cleanUpNow();
     throw error;
   }
-  let stopping: Promise<void> | undefined;
-  return {
-    host: node.host,
-    port: node.port,
-    get pid() {
-      return node.pid;
-    },
-    dir: run.dir,
-    node,
-    url: (db = 0) => `valkey://${node.host}:${node.port}/${db}`,
-    stop: () => {
-      stopping ??= node.stop().then(() => run.dispose());
-      return stopping;
-    },
-  };
+  return standaloneHandle(run, node);
 }

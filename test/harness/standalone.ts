@@ -98,6 +98,18 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
     run.cleanUpNow();
     throw error;
   }
+  return standaloneHandle(run, node, material);
+}
+
+/**
+ * The {@link StandaloneServer} of a started `node` in `run`; `stop()` stops it and removes the
+ * run directory (once, however often it is called).
+ */
+export function standaloneHandle(
+  run: RunDirectory,
+  node: ValkeyProcess,
+  material?: TlsMaterial,
+): StandaloneServer {
   let stopping: Promise<void> | undefined;
   return {
     host: node.host,

@@ -38,17 +38,16 @@ import {
   NoRouteCache,
   UseCache,
 } from '../../lib/index.js';
-import { allocatePort } from '../harness/ports.js';
 import {
   DEFAULT_TIMEOUT_S,
   deadServerConfigs,
   fullKey,
   rawStandalone,
   replicatedToAll,
-  sentinelConfig,
   sentinelPttl,
   sleep,
-  standaloneConfig,
+  standaloneAndSentinel,
+  standaloneOnly,
   uniquePrefix,
 } from './caching-support.js';
 
@@ -201,14 +200,12 @@ async function startApp(
   wiring: Wiring,
   prefix: string,
   sprefix: string,
-  deadPort: number,
 ): Promise<HttpApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       CacheModule.forRoot({
-        default: standaloneConfig(prefix),
-        sentinel: sentinelConfig(sprefix),
-        ...deadServerConfigs(deadPort),
+        ...standaloneAndSentinel(prefix, sprefix),
+        ...(await deadServerConfigs()),
       }),
       itemsModule(wiring === 'per-controller'),
     ],
@@ -237,7 +234,7 @@ describe.each<[Adapter, Wiring]>([
   const get = (path: string): request.Test => request(h.url).get(path);
 
   beforeAll(async () => {
-    h = await startApp(adapter, wiring, prefix, sprefix, await allocatePort());
+    h = await startApp(adapter, wiring, prefix, sprefix);
     raw = rawStandalone();
   });
   afterAll(async () => {
@@ -415,7 +412,7 @@ describe('CacheInterceptor configuration errors', () => {
       }
     }
     const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix('bad')) })],
+      imports: [CacheModule.forRoot(standaloneOnly('bad'))],
       controllers: [BadController],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
@@ -447,7 +444,7 @@ describe('CacheInterceptor warnings', () => {
       .spyOn(Logger.prototype, 'warn')
       .mockImplementation((message: unknown) => void warnings.push(String(message)));
     const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix('leaky')) })],
+      imports: [CacheModule.forRoot(standaloneOnly('leaky'))],
       controllers: [LeakyController],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });

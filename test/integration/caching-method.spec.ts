@@ -18,17 +18,16 @@ import {
   stableStringify,
   type ValkeyCache,
 } from '../../lib/index.js';
-import { allocatePort } from '../harness/ports.js';
 import {
   DEFAULT_TIMEOUT_S,
   deadServerConfigs,
   fullKey,
   rawStandalone,
   replicatedToAll,
-  sentinelConfig,
   sentinelPttl,
   sleep,
-  standaloneConfig,
+  standaloneAndSentinel,
+  standaloneOnly,
   uniquePrefix,
 } from './caching-support.js';
 
@@ -114,13 +113,7 @@ describe('@Cached on a provider of another module', () => {
 
   beforeAll(async () => {
     app = await Test.createTestingModule({
-      imports: [
-        CacheModule.forRoot({
-          default: standaloneConfig(prefix),
-          sentinel: sentinelConfig(sprefix),
-        }),
-        CatalogModule,
-      ],
+      imports: [CacheModule.forRoot(standaloneAndSentinel(prefix, sprefix)), CatalogModule],
     }).compile();
     await app.init();
     catalog = app.get(Catalog);
@@ -253,9 +246,8 @@ describe('@Cached when the cache server is unreachable', () => {
   let quotes: Quotes;
 
   beforeAll(async () => {
-    const port = await allocatePort();
     app = await Test.createTestingModule({
-      imports: [CacheModule.forRoot(deadServerConfigs(port))],
+      imports: [CacheModule.forRoot(await deadServerConfigs())],
       providers: [Quotes],
     }).compile();
     await app.init();
@@ -291,7 +283,7 @@ describe('@Cached errors name the alias', () => {
       }
     }
     const app = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix('boot')) })],
+      imports: [CacheModule.forRoot(standaloneOnly('boot'))],
       providers: [Wrong],
     }).compile();
     const err = await app.init().then(
@@ -319,7 +311,7 @@ describe('@Cached errors name the alias', () => {
     }
     // The apps of the suites above are closed by now: this one is the only one running.
     const app = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix('plain')) })],
+      imports: [CacheModule.forRoot(standaloneOnly('plain'))],
     }).compile();
     await app.init();
     try {
@@ -350,7 +342,7 @@ describe('@Cached errors name the alias', () => {
       }
     }
     const app = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix('closed')) })],
+      imports: [CacheModule.forRoot(standaloneOnly('closed'))],
       providers: [Closing],
     }).compile();
     await app.init();
@@ -379,7 +371,7 @@ describe('@Cached errors name the alias', () => {
     // Two failed boots, deliberately never closed: neither may count as a running application.
     for (const tag of ['failed-a', 'failed-b']) {
       const app = await Test.createTestingModule({
-        imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix(tag)) })],
+        imports: [CacheModule.forRoot(standaloneOnly(tag))],
         providers: [Broken],
       }).compile();
       await expect(app.init()).rejects.toThrow("names the cache 'missing'");
@@ -407,7 +399,7 @@ describe('@Cached errors name the alias', () => {
       }
     }
     const app = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ default: standaloneConfig(uniquePrefix('fn')) })],
+      imports: [CacheModule.forRoot(standaloneOnly('fn'))],
       providers: [Fn],
     }).compile();
     await app.init();

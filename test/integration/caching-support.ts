@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Valkey } from 'iovalkey';
-import type { CacheConfig } from '../../lib/index.js';
+import type { CacheConfig, CachesConfig } from '../../lib/index.js';
 import { adminCommand } from '../harness/admin-command.js';
+import { allocatePort } from '../harness/ports.js';
 import { sharedTopology } from '../harness/shared-topology.js';
 import { waitFor } from '../harness/wait.js';
 
@@ -49,8 +50,22 @@ export function sentinelConfig(prefix: string): CacheConfig {
   };
 }
 
-/** Caches on a port where nothing listens: `lenient` ignores exceptions, `strict` does not. */
-export function deadServerConfigs(port: number): Record<'lenient' | 'strict', CacheConfig> {
+/** Only a `default` cache (standalone), with a key prefix {@link uniquePrefix} makes of `tag`. */
+export function standaloneOnly(tag: string): CachesConfig {
+  return { default: standaloneConfig(uniquePrefix(tag)) };
+}
+
+/** The `default` cache (standalone, key prefix `prefix`) and the `sentinel` cache (`sprefix`). */
+export function standaloneAndSentinel(prefix: string, sprefix: string): CachesConfig {
+  return { default: standaloneConfig(prefix), sentinel: sentinelConfig(sprefix) };
+}
+
+/**
+ * Caches on a free port (from {@link allocatePort}) where nothing listens: `lenient` ignores
+ * exceptions, `strict` does not.
+ */
+export async function deadServerConfigs(): Promise<Record<'lenient' | 'strict', CacheConfig>> {
+  const port = await allocatePort();
   const location = `valkey://127.0.0.1:${port}/0`;
   const options = {
     socketTimeout: 0.3,

@@ -6,7 +6,7 @@
  * with a per-call hang bound, checks of the outcomes, and the one-line measurement summaries.
  */
 import { createHook } from 'node:async_hooks';
-import { expect } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   CacheConnectionError,
@@ -32,6 +32,9 @@ export const DEADLINE_MS = SOCKET_TIMEOUT_S * 1000 + MARGIN_MS;
 export const HANG_MS = 5000;
 /** Bound for the caches to work again after a server returns, in ms. */
 export const RECOVERY_BOUND_MS = 10_000;
+
+/** Bound for `app.init()` / `app.close()` while the servers are unreachable, in ms. */
+export const LIFECYCLE_BOUND_MS = 2000;
 
 /** Aliases of the two caches every scenario builds. */
 export const LENIENT = 'lenient';
@@ -140,6 +143,59 @@ export class ReconnectTimers {
   get pending(): number {
     return this.live.size;
   }
+}
+
+/** Hooks of {@link useFaultGuards}. */
+export interface FaultGuardHooks {
+  /** Runs in `beforeAll`, after the guards are installed (e.g. start the servers). */
+  setup?: () => Promise<void>;
+  /** Runs in `afterAll`, before the guards are removed (e.g. stop the servers). */
+  teardown?: () => Promise<void>;
+  /** Bound of `setup` and of `teardown`, in ms (jest's default when not given). */
+  timeoutMs?: number;
+}
+
+/**
+ * Registers the hooks every fault spec shares: a {@link ProcessGuard} and
+ * {@link ReconnectTimers} installed in `beforeAll` (then `hooks.setup`), the guard checked after
+ * each test, and `hooks.teardown` then both removed in `afterAll` (the guard's last check runs
+ * even when the teardown fails).
+ */
+export function useFaultGuards(hooks: FaultGuardHooks = {}): {
+  guard: ProcessGuard;
+  reconnects: ReconnectTimers;
+} {
+  const guard = new ProcessGuard();
+  const reconnects = new ReconnectTimers();
+  beforeAll(async () => {
+    guard.install();
+    reconnects.enable();
+    await hooks.setup?.();
+  }, hooks.timeoutMs);
+  afterEach(() => guard.check());
+  afterAll(async () => {
+    try {
+      await hooks.teardown?.();
+    } finally {
+      reconnects.disable();
+      await guard.remove();
+    }
+  }, hooks.timeoutMs);
+  return { guard, reconnects };
+}
+
+/**
+ * Closes `fx` within {@link LIFECYCLE_BOUND_MS}, waits `settleMs` (ms), then checks that nothing
+ * of it keeps reconnecting (no timer left armed in `reconnects`).
+ */
+export async function closeFaultApp(
+  fx: FaultApp,
+  reconnects: ReconnectTimers,
+  settleMs = 0,
+): Promise<void> {
+  expect(await fx.close()).toBeLessThan(LIFECYCLE_BOUND_MS);
+  if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+  expect(reconnects.pending).toBe(0);
 }
 
 function describeError(value: unknown): string {
@@ -528,6 +584,58 @@ export async function firstSettled(calls: readonly (() => Promise<unknown>)[]): 
 
 function noop(): void {
   // nothing
+}
+
+/**
+ * A fault's detection and degraded rounds: the time until `detect` (default: a lenient `get`)
+ * settles, which must be under {@link DEADLINE_MS}, then two {@link probe} rounds tagged
+ * `<tagPrefix>0` and `<tagPrefix>1` that must each show no {@link degradedProblems} (`served`
+ * ops must succeed). Returns the detection time in ms and every call of the rounds except the
+ * `served` ones.
+ */
+export async function faultRounds(
+  fx: FaultApp,
+  tagPrefix: string,
+  served: ReadonlySet<string> = new Set(),
+  detect: () => Promise<unknown> = () => fx.lenient.get('first', 'fallback'),
+): Promise<{ detectionMs: number; degraded: CallResult[] }> {
+  const detectionMs = await firstSettled([detect]);
+  const degraded: CallResult[] = [];
+  for (let round = 0; round < 2; round++) {
+    const results = await probe([fx.lenient, fx.strict], `${tagPrefix}${round}`);
+    expect(degradedProblems(results, served)).toEqual([]);
+    degraded.push(...results.filter((r) => !served.has(r.op.name)));
+  }
+  expect(detectionMs).toBeLessThan(DEADLINE_MS);
+  return { detectionMs, degraded };
+}
+
+/**
+ * After a fault: {@link timeToRecover} on the strict cache (tag `<tag>-recover`), then a
+ * {@link healthyProbe} of both caches (tag `<tag>-after`, `afterPrepare` as there) that must
+ * show no {@link healthyProblems}. Returns the recovery time in ms.
+ */
+export async function recoverAndProbe(
+  fx: FaultApp,
+  tag: string,
+  afterPrepare?: () => Promise<unknown>,
+): Promise<number> {
+  const recoveryMs = await timeToRecover(fx.strict, `${tag}-recover`);
+  await expectHealthy(fx, `${tag}-after`, afterPrepare);
+  return recoveryMs;
+}
+
+/**
+ * A {@link healthyProbe} of both caches of `fx` (tag `tag`, `afterPrepare` as there) that must
+ * show no {@link healthyProblems}.
+ */
+export async function expectHealthy(
+  fx: FaultApp,
+  tag: string,
+  afterPrepare?: () => Promise<unknown>,
+): Promise<void> {
+  const results = await healthyProbe([fx.lenient, fx.strict], tag, afterPrepare);
+  expect(healthyProblems(results)).toEqual([]);
 }
 
 /**

@@ -19,18 +19,16 @@ import type { ValkeyProcess } from '../harness/valkey-process.js';
 import { waitFor } from '../harness/wait.js';
 import {
   DEADLINE_MS,
-  ProcessGuard,
-  ReconnectTimers,
   bootFaultApp,
-  degradedProblems,
-  firstSettled,
+  expectHealthy,
+  faultRounds,
   healthyProbe,
   healthyProblems,
   prepare,
-  probe,
+  recoverAndProbe,
   summarize,
   timeToRecover,
-  type CallResult,
+  useFaultGuards,
   type FaultApp,
 } from './fault-support.js';
 import { sentinelPairs } from './sentinel-support.js';
@@ -41,11 +39,12 @@ const TEST_TIMEOUT_MS = 30_000;
 /** Calls a replica answers while the primary is unavailable. */
 const READS = new Set(['get', 'getMany', 'hasKey']);
 
-const guard = new ProcessGuard();
-const reconnects = new ReconnectTimers();
 let topology: SentinelTopology;
 let primary: ValkeyProcess;
 let fx: FaultApp;
+
+/** The call that detects a stalled or dead primary: a write on the lenient cache. */
+const firstWrite = (): Promise<unknown> => fx.lenient.set('first', 1);
 
 /** `WAIT 1` on the primary: what was written so far reached the replica. */
 async function replicated(): Promise<void> {
@@ -53,48 +52,46 @@ async function replicated(): Promise<void> {
   if (acked !== 1) throw new Error(`WAIT 1 answered ${String(acked)}`);
 }
 
-beforeAll(async () => {
-  guard.install();
-  reconnects.enable();
-  topology = await startSentinelTopology({ replicas: 1, sentinels: 3, downAfterMs: 60_000 });
-  primary = await topology.primary();
-  fx = await bootFaultApp(`valkey://${topology.serviceName}/0`, {
-    clientClass: 'SentinelClient',
-    sentinels: sentinelPairs(topology.sentinels),
-  });
-  // reads go to the replica once the replica pool admitted it
-  await fx.lenient.get('warm');
-  const client = fx.app.get<SentinelClient>(getSentinelClientToken('lenient'));
-  const pool = client.replicas[0] as SentinelConnectionPool;
-  await waitFor(async () => (pool.activeReplicas().length === 1 ? true : undefined), {
-    timeoutMs: 5000,
-    what: 'the replica in the read rotation',
-  });
-}, TEST_TIMEOUT_MS);
-afterEach(() => guard.check());
-afterAll(async () => {
-  let leftover: number;
-  try {
-    for (const node of [...(topology?.nodes ?? []), ...(topology?.sentinelNodes ?? [])]) {
-      if (node.paused) node.resume();
+const { reconnects } = useFaultGuards({
+  timeoutMs: TEST_TIMEOUT_MS,
+  setup: async () => {
+    topology = await startSentinelTopology({ replicas: 1, sentinels: 3, downAfterMs: 60_000 });
+    primary = await topology.primary();
+    fx = await bootFaultApp(`valkey://${topology.serviceName}/0`, {
+      clientClass: 'SentinelClient',
+      sentinels: sentinelPairs(topology.sentinels),
+    });
+    // reads go to the replica once the replica pool admitted it
+    await fx.lenient.get('warm');
+    const client = fx.app.get<SentinelClient>(getSentinelClientToken('lenient'));
+    const pool = client.replicas[0] as SentinelConnectionPool;
+    await waitFor(async () => (pool.activeReplicas().length === 1 ? true : undefined), {
+      timeoutMs: 5000,
+      what: 'the replica in the read rotation',
+    });
+  },
+  teardown: async () => {
+    let leftover: number;
+    try {
+      for (const node of [...(topology?.nodes ?? []), ...(topology?.sentinelNodes ?? [])]) {
+        if (node.paused) node.resume();
+      }
+      await fx?.close();
+      // nothing of the app keeps reconnecting (e.g. the sentinel connections of the failover
+      // detector of a primary client that ended while every sentinel was down)
+      leftover = reconnects.pending;
+    } finally {
+      await topology?.stop();
     }
-    await fx?.close();
-    // nothing of the app keeps reconnecting (e.g. the sentinel connections of the failover
-    // detector of a primary client that ended while every sentinel was down)
-    leftover = reconnects.pending;
-    reconnects.disable();
-  } finally {
-    await topology?.stop();
-  }
-  await guard.remove();
-  expect(leftover).toBe(0);
-}, TEST_TIMEOUT_MS);
+    expect(leftover).toBe(0);
+  },
+});
 
 it(
   'primary stalled (SIGSTOP): reads served by the replica, writes fall back or throw within socketTimeout',
   async () => {
     const caches = [fx.lenient, fx.strict];
-    expect(healthyProblems(await healthyProbe(caches, 'pause-before', replicated))).toEqual([]);
+    await expectHealthy(fx, 'pause-before', replicated);
     // what the reads of the fault rounds find on the replica
     for (const round of [0, 1]) {
       for (const cache of caches) await prepare(cache, `pause${round}-${cache.alias}`);
@@ -102,18 +99,10 @@ it(
     await replicated();
 
     topology.pause(primary);
-    const detectionMs = await firstSettled([() => fx.lenient.set('first', 1)]);
-    const degraded: CallResult[] = [];
-    for (const round of [0, 1]) {
-      const results = await probe(caches, `pause${round}`);
-      expect(degradedProblems(results, READS)).toEqual([]);
-      degraded.push(...results.filter((r) => !READS.has(r.op.name)));
-    }
-    expect(detectionMs).toBeLessThan(DEADLINE_MS);
+    const { detectionMs, degraded } = await faultRounds(fx, 'pause', READS, firstWrite);
 
     topology.resume(primary);
-    const recoveryMs = await timeToRecover(fx.strict, 'pause-recover');
-    expect(healthyProblems(await healthyProbe(caches, 'pause-after', replicated))).toEqual([]);
+    const recoveryMs = await recoverAndProbe(fx, 'pause', replicated);
     summarize('Sentinel primary SIGSTOP (writes)', { detectionMs, degraded, recoveryMs });
   },
   TEST_TIMEOUT_MS,
@@ -140,14 +129,7 @@ it(
     await replicated();
 
     await topology.kill(primary);
-    const detectionMs = await firstSettled([() => fx.lenient.set('first', 1)]);
-    const degraded: CallResult[] = [];
-    for (const round of [0, 1]) {
-      const results = await probe(caches, `dead${round}`);
-      expect(degradedProblems(results, READS)).toEqual([]);
-      degraded.push(...results.filter((r) => !READS.has(r.op.name)));
-    }
-    expect(detectionMs).toBeLessThan(DEADLINE_MS);
+    const { detectionMs, degraded } = await faultRounds(fx, 'dead', READS, firstWrite);
     // the strict cache's error says why: no sentinel could be asked for the primary
     const error = await fx.strict.set('why', 1).catch((err: unknown) => err);
     expect((error as Error).message).toMatch(
@@ -164,7 +146,7 @@ it(
       timeoutMs: 10_000,
       what: 'the replica to resync from the restarted primary',
     });
-    expect(healthyProblems(await healthyProbe(caches, 'dead-after', replicated))).toEqual([]);
+    await expectHealthy(fx, 'dead-after', replicated);
     summarize('Sentinel: sentinels + primary SIGKILL, restart (writes)', {
       detectionMs,
       degraded,

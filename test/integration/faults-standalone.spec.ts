@@ -11,43 +11,64 @@ import { allocatePort } from '../harness/ports.js';
 import { restartStandalone, startStandaloneOnPort } from '../harness/fault-servers.js';
 import { startStandalone, type StandaloneServer } from '../harness/standalone.js';
 import {
-  DEADLINE_MS,
   FAULT_OPS,
-  ProcessGuard,
-  ReconnectTimers,
+  LIFECYCLE_BOUND_MS,
   SOCKET_TIMEOUT_S,
   bootFaultApp,
-  degradedProblems,
-  firstSettled,
-  healthyProbe,
-  healthyProblems,
+  closeFaultApp,
+  faultRounds,
+  expectHealthy,
   lateAppliedKeys,
-  probe,
+  recoverAndProbe,
   summarize,
   timeToRecover,
+  useFaultGuards,
   type CallResult,
   type FaultApp,
 } from './fault-support.js';
 
-/** Bound for `app.init()` / `app.close()` while the server is unreachable, in ms. */
-const LIFECYCLE_BOUND_MS = 2000;
-
-const guard = new ProcessGuard();
-const reconnects = new ReconnectTimers();
-beforeAll(() => {
-  guard.install();
-  reconnects.enable();
-});
-afterEach(() => guard.check());
-afterAll(async () => {
-  reconnects.disable();
-  await guard.remove();
-});
+const { guard, reconnects } = useFaultGuards();
 
 /** Closes the app within {@link LIFECYCLE_BOUND_MS}; then nothing of it may keep reconnecting. */
-async function closeApp(fx: FaultApp): Promise<void> {
-  expect(await fx.close()).toBeLessThan(LIFECYCLE_BOUND_MS);
-  expect(reconnects.pending).toBe(0);
+const closeApp = (fx: FaultApp): Promise<void> => closeFaultApp(fx, reconnects);
+
+/** A standalone server of its own and a {@link FaultApp} on it. */
+interface OwnServer {
+  server: StandaloneServer;
+  fx: FaultApp;
+}
+
+/**
+ * Starts a server of its own and boots an app on it before the tests of the calling describe
+ * block; after them resumes the server if it is paused, closes the app ({@link closeApp}) and
+ * stops the server.
+ */
+function ownServerAndApp(): OwnServer {
+  const own = {} as OwnServer;
+  beforeAll(async () => {
+    own.server = await startStandalone();
+    own.fx = await bootFaultApp(own.server.url(0));
+  });
+  afterAll(async () => {
+    if (own.server?.node.paused) own.server.node.resume();
+    try {
+      await closeApp(own.fx);
+    } finally {
+      await own.server?.stop();
+    }
+  });
+  return own;
+}
+
+/** {@link summarize} with the keys of `tagPrefix` rounds applied late on `server`. */
+async function summarizeWithLateKeys(
+  scenario: string,
+  server: StandaloneServer,
+  tagPrefix: string,
+  m: { detectionMs: number; degraded: readonly CallResult[]; recoveryMs: number },
+): Promise<void> {
+  const late = await lateAppliedKeys(server, tagPrefix);
+  summarize(scenario, { ...m, extra: `; late-applied keys ${late.length}: ${late.join(' ')}` });
 }
 
 it('the process guard listens on the real process', () => {
@@ -75,21 +96,15 @@ describe('server unreachable at boot', () => {
 
   it('the app boots (connections are lazy) and every call answers within socketTimeout', async () => {
     expect(fx.bootMs).toBeLessThan(LIFECYCLE_BOUND_MS);
-    const caches = [fx.lenient, fx.strict];
-    detectionMs = await firstSettled([() => fx.lenient.get('first', 'fallback')]);
-    for (let round = 0; round < 2; round++) {
-      const results = await probe(caches, `boot${round}`);
-      expect(degradedProblems(results)).toEqual([]);
-      degraded.push(...results);
-    }
-    expect(detectionMs).toBeLessThan(DEADLINE_MS);
+    const rounds = await faultRounds(fx, 'boot');
+    detectionMs = rounds.detectionMs;
+    degraded.push(...rounds.degraded);
   });
 
   it('works once a server listens on that port, without rebuilding the app', async () => {
     late = await startStandaloneOnPort(port);
     const recoveryMs = await timeToRecover(fx.strict, 'boot-recover');
-    const results = await healthyProbe([fx.lenient, fx.strict], 'boot-healthy');
-    expect(healthyProblems(results)).toEqual([]);
+    await expectHealthy(fx, 'boot-healthy');
     summarize('unreachable at boot', {
       detectionMs,
       degraded,
@@ -100,90 +115,43 @@ describe('server unreachable at boot', () => {
 });
 
 describe('server SIGKILLed mid-run, then restarted', () => {
-  let server: StandaloneServer;
-  let fx: FaultApp;
-
-  beforeAll(async () => {
-    server = await startStandalone();
-    fx = await bootFaultApp(server.url(0));
-  });
-  afterAll(async () => {
-    try {
-      await closeApp(fx);
-    } finally {
-      await server.stop();
-    }
-  });
+  const own = ownServerAndApp();
 
   it('falls back or throws typed errors within socketTimeout, and reconnects after the restart', async () => {
-    const caches = [fx.lenient, fx.strict];
-    expect(healthyProblems(await healthyProbe(caches, 'kill-before'))).toEqual([]);
+    const { server, fx } = own;
+    await expectHealthy(fx, 'kill-before');
 
     await server.node.kill();
-    const detectionMs = await firstSettled([() => fx.lenient.get('first', 'fallback')]);
-    const degraded: CallResult[] = [];
-    for (let round = 0; round < 2; round++) {
-      const results = await probe(caches, `kill${round}`);
-      expect(degradedProblems(results)).toEqual([]);
-      degraded.push(...results);
-    }
-    expect(detectionMs).toBeLessThan(DEADLINE_MS);
+    const { detectionMs, degraded } = await faultRounds(fx, 'kill');
 
     await restartStandalone(server);
-    const recoveryMs = await timeToRecover(fx.strict, 'kill-recover');
-    expect(healthyProblems(await healthyProbe(caches, 'kill-after'))).toEqual([]);
-    const late = await lateAppliedKeys(server, 'kill');
-    summarize('SIGKILL + restart', {
+    const recoveryMs = await recoverAndProbe(fx, 'kill');
+    await summarizeWithLateKeys('SIGKILL + restart', server, 'kill', {
       detectionMs,
       degraded,
       recoveryMs,
-      extra: `; late-applied keys ${late.length}: ${late.join(' ')}`,
     });
   });
 });
 
 describe('network stall: server SIGSTOPped, then SIGCONTed', () => {
-  let server: StandaloneServer;
-  let fx: FaultApp;
-
-  beforeAll(async () => {
-    server = await startStandalone();
-    fx = await bootFaultApp(server.url(0));
-  });
-  afterAll(async () => {
-    if (server.node.paused) server.node.resume();
-    try {
-      await closeApp(fx);
-    } finally {
-      await server.stop();
-    }
-  });
+  const own = ownServerAndApp();
 
   it('calls time out within socketTimeout instead of hanging, and work again after SIGCONT', async () => {
-    const caches = [fx.lenient, fx.strict];
-    expect(healthyProblems(await healthyProbe(caches, 'stall-before'))).toEqual([]);
+    const { server, fx } = own;
+    await expectHealthy(fx, 'stall-before');
 
     server.node.pause();
-    const detectionMs = await firstSettled([() => fx.lenient.get('first', 'fallback')]);
-    const degraded: CallResult[] = [];
-    for (let round = 0; round < 2; round++) {
-      const results = await probe(caches, `stall${round}`);
-      expect(degradedProblems(results)).toEqual([]);
-      degraded.push(...results);
-    }
+    const { detectionMs, degraded } = await faultRounds(fx, 'stall');
     // a stalled server keeps its TCP connection: only the command timeout can end a call
     expect(detectionMs).toBeGreaterThanOrEqual(SOCKET_TIMEOUT_S * 1000 - 50);
-    expect(detectionMs).toBeLessThan(DEADLINE_MS);
 
     server.node.resume();
-    const recoveryMs = await timeToRecover(fx.strict, 'stall-recover');
-    expect(healthyProblems(await healthyProbe(caches, 'stall-after'))).toEqual([]);
-    const late = await lateAppliedKeys(server, 'stall');
-    summarize('SIGSTOP stall + SIGCONT', {
+    const recoveryMs = await recoverAndProbe(fx, 'stall');
+    await summarizeWithLateKeys('SIGSTOP stall + SIGCONT', server, 'stall', {
       detectionMs,
       degraded,
       recoveryMs,
-      extra: `; late-applied keys ${late.length}: ${late.join(' ')}`,
     });
   });
 });

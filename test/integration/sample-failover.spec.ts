@@ -14,9 +14,9 @@ import { showDemoRequests, showFailover } from '../../sample/demo.js';
 import type { FailoverReport } from '../../sample/failover-demo.js';
 import { appUrl, bootstrap } from '../../sample/main.js';
 import { SAMPLE_SOCKET_TIMEOUT_SECONDS } from '../../sample/sample.config.js';
+import { addr, call } from './sample-support.js';
 
 jest.setTimeout(30_000);
-const addr = (n: { host: string; port: number }): string => `${n.host}:${n.port}`;
 /**
  * Deadline for writes to succeed again after the primary is killed, in ms: the sentinels need
  * `down-after-milliseconds` (1 s) to see it down and at most `failover-timeout` (5 s) to promote
@@ -26,22 +26,6 @@ const WRITES_BACK_DEADLINE_MS =
   DEFAULT_DOWN_AFTER_MS + DEFAULT_FAILOVER_TIMEOUT_MS + SAMPLE_SOCKET_TIMEOUT_SECONDS * 1000;
 /** Deadline for /topology, /health and the readonly cache to reflect the new primary, in ms. */
 const SETTLE_DEADLINE_MS = 5000;
-
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; xCache: string | null; body: any }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  return { status: res.status, xCache: res.headers.get('x-cache'), body: text && JSON.parse(text) };
-}
 
 describe('sample app end to end, through a failover', () => {
   let standalone: StandaloneServer;

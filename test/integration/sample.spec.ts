@@ -15,11 +15,11 @@ import { GREETING_TIMEOUT_SECONDS } from '../../sample/greeting.controller.js';
 import { NOTE_TIMEOUT_SECONDS } from '../../sample/notes.controller.js';
 import { sampleCaches } from '../../sample/sample.config.js';
 import { callsByNode, delta } from './sentinel-support.js';
+import { addr, call } from './sample-support.js';
 
 jest.setTimeout(30_000);
 const DB = 13;
 const topo = sharedTopology();
-const addr = (n: { host: string; port: number }): string => `${n.host}:${n.port}`;
 const env = (overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   VALKEY_URL: topo.valkeyUrl(DB),
   SENTINELS: topo.sentinels.map(addr).join(','),
@@ -32,21 +32,6 @@ const replicated = (): Promise<unknown> =>
   adminCommand(topo.primary, ['WAIT', 2, 1000], { timeoutMs: 2000 });
 const onPrimary = (command: (string | number)[]): Promise<unknown> =>
   adminCommand(topo.primary, command, { clientOptions: { db: DB } });
-
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; xCache: string | null; body: any }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, xCache: res.headers.get('x-cache'), body: text && JSON.parse(text) };
-}
 
 describe('sample app on the shared topology', () => {
   let app: INestApplication;

@@ -14,6 +14,7 @@ import { CacheConnectionError, CacheError, type CacheConfig } from '../../lib/in
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
 import { startStandalone, type StandaloneServer } from '../harness/standalone.js';
 import { waitFor } from '../harness/wait.js';
+import { appPerTest, failure } from './security-support.js';
 import { bootApp, sentinelPairs, uniquePrefix, type SentinelApp } from './sentinel-support.js';
 
 /** Server starts (a Sentinel group) and the failure cases need more than Jest's default 5 s. */
@@ -27,20 +28,9 @@ const WRONG_PW = 'wrong-pw-Qz09';
 /** Bound for a call refused on authentication, in ms (far below socketTimeout, 5 s). */
 const FAIL_FAST_MS = 1000;
 
-async function failure(fn: () => Promise<unknown>): Promise<{ error: Error; ms: number }> {
-  const started = Date.now();
-  try {
-    await fn();
-  } catch (error) {
-    return { error: error as Error, ms: Date.now() - started };
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('ACL users and passwords on a standalone server', () => {
   let server: StandaloneServer;
-  let app: SentinelApp | undefined;
-  let errorLog: ReturnType<typeof jest.spyOn>;
+  const { boot, errorLog } = appPerTest();
   const at = (auth: string, db = 0): string => `valkey://${auth}127.0.0.1:${server.port}/${db}`;
 
   beforeAll(async () => {
@@ -53,20 +43,6 @@ describe('ACL users and passwords on a standalone server', () => {
     });
   });
   afterAll(() => server?.stop());
-  beforeEach(() => {
-    errorLog = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    errorLog.mockRestore();
-  });
-
-  async function boot(caches: Record<string, CacheConfig>): Promise<SentinelApp> {
-    app = await bootApp(caches);
-    return app;
-  }
-
   it('takes the user and password from the URL, percent-encoded, or from options', async () => {
     const { cache } = await boot({
       url: { location: at(`app:${APP_PW}@`), keyPrefix: 'app' },
@@ -149,7 +125,9 @@ describe('ACL users and passwords on a standalone server', () => {
     const { error, ms } = await failure(() => cache('missing').set('k', 1));
     expect(error.message).toBe("cache 'missing': server replied: NOAUTH Authentication required.");
     expect(ms).toBeLessThan(FAIL_FAST_MS);
-    const logged = errorLog.mock.calls.map((c: unknown[]) => String(c[0])).join('\n');
+    const logged = errorLog()
+      .mock.calls.map((c: unknown[]) => String(c[0]))
+      .join('\n');
     expect(logged).toContain('WRONGPASS');
     expect(logged).not.toContain(WRONG_PW);
   });

@@ -9,7 +9,6 @@
  * primary and the replicas the sentinels name.
  */
 import { jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   CacheConnectionError,
@@ -20,6 +19,7 @@ import { startSentinelTopology, type SentinelTopology } from '../harness/sentine
 import { startStandalone, type StandaloneServer } from '../harness/standalone.js';
 import type { TlsMaterial } from '../harness/tls.js';
 import { waitFor } from '../harness/wait.js';
+import { appPerTest, failure } from './security-support.js';
 import { bootApp, sentinelPairs, uniquePrefix, type SentinelApp } from './sentinel-support.js';
 
 /** Server starts (a Sentinel group) and the failure cases need more than Jest's default 5 s. */
@@ -42,22 +42,11 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
   return { value, ms: Date.now() - started };
 }
 
-async function failure(fn: () => Promise<unknown>): Promise<{ error: Error; ms: number }> {
-  const started = Date.now();
-  try {
-    await fn();
-  } catch (error) {
-    return { error: error as Error, ms: Date.now() - started };
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('TLS to a standalone server', () => {
   let server: StandaloneServer;
   let mtls: StandaloneServer;
   let tls: TlsMaterial;
-  let app: SentinelApp | undefined;
-  let errorLog: ReturnType<typeof jest.spyOn>;
+  const { boot, errorLog } = appPerTest();
 
   beforeAll(async () => {
     server = await startStandalone({ tls: true });
@@ -67,19 +56,6 @@ describe('TLS to a standalone server', () => {
   afterAll(async () => {
     await Promise.all([server?.stop(), mtls?.stop()]);
   });
-  beforeEach(() => {
-    errorLog = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    errorLog.mockRestore();
-  });
-
-  function boot(caches: Record<string, CacheConfig>): Promise<SentinelApp> {
-    return bootApp(caches).then((a) => (app = a));
-  }
-
   let prefix = '';
   beforeEach(() => {
     prefix = uniquePrefix('tls');
@@ -124,7 +100,7 @@ describe('TLS to a standalone server', () => {
       expect(error.message).toContain('connectionPoolKwargs.tls.ca');
       expect(ms).toBeLessThan(FAIL_FAST_MS);
     }
-    expect(errorLog).toHaveBeenCalledWith(expect.stringContaining('connection error on'));
+    expect(errorLog()).toHaveBeenCalledWith(expect.stringContaining('connection error on'));
   });
 
   it('a wrong CA fails clearly; with ignoreExceptions the call returns its fallback at once', async () => {
