@@ -46,6 +46,18 @@ function parseNodes(text: string): NodeLine[] {
     });
 }
 
+/** The server arguments of a cluster node (also needed to restart a killed node as one). */
+export const CLUSTER_NODE_ARGS: readonly string[] = [
+  '--cluster-enabled',
+  'yes',
+  '--cluster-config-file',
+  'nodes.conf',
+  '--cluster-node-timeout',
+  '2000',
+  '--cluster-replica-validity-factor',
+  '0',
+];
+
 /**
  * Starts `primaries` primaries with `replicasPerPrimary` replicas each (default 3 + 3), every
  * node a daemonized `valkey-server --cluster-enabled yes` on a free loopback port in its own
@@ -65,16 +77,7 @@ export async function startCluster(
     for (let i = 0; i < total; i++) {
       nodes.push(
         await startStandalone({
-          extraServerArgs: [
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            'nodes.conf',
-            '--cluster-node-timeout',
-            '2000',
-            '--cluster-replica-validity-factor',
-            '0',
-          ],
+          extraServerArgs: [...CLUSTER_NODE_ARGS],
         }),
       );
     }

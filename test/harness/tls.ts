@@ -56,6 +56,9 @@ function files(dir: string, name: string): CertificateFiles {
   };
 }
 
+/** `openssl req` arguments for a new EC P-256 key. */
+const EC_P256_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
+
 function newCa(dir: string, name: string, cn: string): void {
   openssl(
     [
@@ -63,10 +66,7 @@ function newCa(dir: string, name: string, cn: string): void {
       '-x509',
       '-new',
       '-nodes',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
+      ...EC_P256_KEY,
       '-keyout',
       `${name}.key`,
       '-out',
@@ -96,10 +96,7 @@ function newLeaf(
       'req',
       '-new',
       ...(passphrase === undefined ? ['-nodes'] : ['-passout', `pass:${passphrase}`]),
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
+      ...EC_P256_KEY,
       '-keyout',
       `${name}.key`,
       '-out',

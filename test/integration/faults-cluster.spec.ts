@@ -13,7 +13,7 @@
 import { inspect } from 'node:util';
 import { CacheConnectionError } from '../../lib/index.js';
 import { adminCommand } from '../harness/admin-command.js';
-import { startCluster, type ClusterTopology } from '../harness/cluster.js';
+import { CLUSTER_NODE_ARGS, startCluster, type ClusterTopology } from '../harness/cluster.js';
 import { restartStandalone } from '../harness/fault-servers.js';
 import { allocatePorts } from '../harness/ports.js';
 import { pending, waitFor } from '../harness/wait.js';
@@ -41,17 +41,6 @@ const TEST_TIMEOUT_MS = 30_000;
 const BACKEND = 'ValkeyClusterCache';
 /** The refused password: it must appear in no error. */
 const SECRET = 'Cluster-secret-pw-8c3f';
-/** The cluster's own node arguments, needed to restart a killed node as a cluster node. */
-const CLUSTER_ARGS = [
-  '--cluster-enabled',
-  'yes',
-  '--cluster-config-file',
-  'nodes.conf',
-  '--cluster-node-timeout',
-  '2000',
-  '--cluster-replica-validity-factor',
-  '0',
-];
 
 let cluster: ClusterTopology;
 
@@ -234,7 +223,7 @@ describe('every node SIGKILLed before boot, then restarted', () => {
 
       const restarted = performance.now();
       await Promise.all(
-        cluster.nodes.map((n) => restartStandalone(n, { extraServerArgs: CLUSTER_ARGS })),
+        cluster.nodes.map((n) => restartStandalone(n, { extraServerArgs: CLUSTER_NODE_ARGS })),
       );
       await waitFor(
         async () => {
