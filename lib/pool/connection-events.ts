@@ -1,16 +1,28 @@
 import { Logger } from '@nestjs/common';
 import type { Valkey } from 'iovalkey';
 import { reportConnectionEvents } from '../observability/cache-events.js';
+import { failFastOnFatalConnectionErrors } from './connection-failures.js';
+
+/**
+ * Everything a pool attaches to a data-node client it creates: logs its lifecycle
+ * ({@link logConnectionEvents}), reports it to the caches' `events`, and makes it fail fast on
+ * errors a reconnect cannot fix (`failFastOnFatalConnectionErrors`). `describe` must already be
+ * redacted.
+ */
+export function watchConnection(client: Valkey, alias: string, describe: string): void {
+  logConnectionEvents(client, alias, describe);
+  reportConnectionEvents(client, describe);
+  failFastOnFatalConnectionErrors(client, describe);
+}
 
 /**
  * Logs a client's lifecycle (connected, reconnecting, error, closed) under the cache alias that
  * made it. Errors are logged once per distinct message until the client is ready again, so an
  * outage does not flood the log. `describe` must already be redacted.
  */
-export function logConnectionEvents(client: Valkey, alias: string, describe: string): void {
+function logConnectionEvents(client: Valkey, alias: string, describe: string): void {
   const logger = new Logger(`ValkeyCache:${alias}`);
   let lastError: string | undefined;
-  reportConnectionEvents(client, describe);
   client.on('ready', () => {
     lastError = undefined;
     logger.log(`connected to ${describe}`);

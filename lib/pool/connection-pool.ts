@@ -1,7 +1,6 @@
 import { Valkey } from 'iovalkey';
 import { redactLocation } from './location.js';
-import { closeClient, logConnectionEvents } from './connection-events.js';
-import { failFastOnFatalConnectionErrors } from './connection-failures.js';
+import { closeClient, watchConnection } from './connection-events.js';
 import type { ConnectionPoolParams } from './connection-pool.interface.js';
 import { SingleClientPool } from './single-client-pool.js';
 
@@ -25,8 +24,7 @@ export class ConnectionPool extends SingleClientPool {
       new Valkey({ ...params.connection, lazyConnect: true }),
       description,
     );
-    logConnectionEvents(this.client, params.alias, description);
-    failFastOnFatalConnectionErrors(this.client, description);
+    watchConnection(this.client, params.alias, description);
   }
 
   close(): Promise<void> {

@@ -2,8 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { Valkey, type RedisOptions } from 'iovalkey';
 import type { ConnectionPoolKwargs } from '../cache.interfaces.js';
-import { closeClient, logConnectionEvents } from './connection-events.js';
-import { failFastOnFatalConnectionErrors } from './connection-failures.js';
+import { closeClient, watchConnection } from './connection-events.js';
 import type { ConnectionPoolParams, ValkeyPool } from './connection-pool.interface.js';
 import { errorMessage, noop, sleep } from '../util/async-helpers.js';
 import { formatAddress, sameAddress, type NodeAddress } from './node-address.js';
@@ -309,8 +308,7 @@ export class SentinelConnectionPool
     options.sentinelCommandTimeout = sentinel.commandTimeout ?? this.commandTimeoutMs;
     const client = new Valkey(options);
     this.readonlyPolicy.attach(client);
-    logConnectionEvents(client, this.alias, `the primary of Sentinel service '${this.service}'`);
-    failFastOnFatalConnectionErrors(client, `the primary of Sentinel service '${this.service}'`);
+    watchConnection(client, this.alias, `the primary of Sentinel service '${this.service}'`);
     client.on('ready', () => {
       const now = this.connectedPrimary();
       if (now && !sameAddress(now, this.lastPrimaryAddress)) {
@@ -454,13 +452,9 @@ export class SentinelConnectionPool
       markChecked,
     };
     this.replicaEntries.set(key, entry);
-    logConnectionEvents(
+    watchConnection(
       client,
       this.alias,
-      `replica ${formatAddress(address)} of Sentinel service '${this.service}'`,
-    );
-    failFastOnFatalConnectionErrors(
-      client,
       `replica ${formatAddress(address)} of Sentinel service '${this.service}'`,
     );
     client.on('ready', () => void this.check(entry));
