@@ -26,6 +26,11 @@ export const CODEC_MATRIX: ReadonlyArray<readonly [string, string]> = SERIALIZER
   COMPRESSORS.map((c) => [s, c] as const),
 );
 
+/** Every serializer and every compressor once (for targets where the full matrix is redundant). */
+export const CODEC_EACH_ONCE: ReadonlyArray<readonly [string, string]> = COMPRESSORS.map(
+  (c, i) => [SERIALIZERS[i % SERIALIZERS.length]!, c] as const,
+);
+
 /** The shared standalone server started by the integration global setup. */
 export function standalone(): NodeAddress {
   return sharedTopology().standalone;
@@ -104,17 +109,24 @@ export async function openCaches(
   db: number,
   configs: Record<string, FixtureConfig>,
 ): Promise<CachesFixture> {
-  const { app, caches, connectionName } = await bootCaches(configs, standaloneUrl(db));
+  const booted = await bootCaches(configs, standaloneUrl(db));
   const { host, port } = standalone();
   const raw = new Valkey({ host, port, db, lazyConnect: true, maxRetriesPerRequest: 1 });
+  return oneServerFixture(booted, raw, () => raw.quit().catch(() => raw.disconnect()));
+}
+
+/** A fixture whose whole keyspace is the one database `raw` is connected to. */
+function oneServerFixture(
+  booted: Awaited<ReturnType<typeof bootCaches>>,
+  raw: Valkey,
+  closeRaw: () => unknown,
+): CachesFixture {
   return {
-    app,
-    caches,
+    ...booted,
     raw,
-    connectionName,
     async close() {
-      await app.close();
-      await raw.quit().catch(() => raw.disconnect());
+      await booted.app.close();
+      await closeRaw();
     },
     async flush() {
       await raw.flushdb();
@@ -205,29 +217,12 @@ export function memoryTarget(): ApiTarget {
   return {
     kind: 'memory',
     async openCaches(configs) {
-      const { app, caches, connectionName } = await bootCaches(
-        configs,
-        MEMORY_LOCATION,
-        {},
-        (builder) =>
-          builder.overrideProvider(VALKEY_CONNECTION_FACTORY).useClass(InMemoryConnectionFactory),
+      const booted = await bootCaches(configs, MEMORY_LOCATION, {}, (builder) =>
+        builder.overrideProvider(VALKEY_CONNECTION_FACTORY).useClass(InMemoryConnectionFactory),
       );
-      const factory = app.get<InMemoryConnectionFactory>(VALKEY_CONNECTION_FACTORY);
+      const factory = booted.app.get<InMemoryConnectionFactory>(VALKEY_CONNECTION_FACTORY);
       const raw = factory.client(MEMORY_LOCATION);
-      return {
-        app,
-        caches,
-        raw,
-        connectionName,
-        async close() {
-          await app.close();
-          raw.disconnect();
-        },
-        async flush() {
-          await raw.flushdb();
-        },
-        rawKeys: (pattern) => raw.keys(pattern),
-      };
+      return oneServerFixture(booted, raw, () => raw.disconnect());
     },
   };
 }

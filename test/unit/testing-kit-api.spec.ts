@@ -11,7 +11,11 @@ import { countersApi } from '../integration/api-counters.js';
 import { expiryApi } from '../integration/api-expiry.js';
 import { keysApi } from '../integration/api-keys.js';
 import { lockApi } from '../integration/api-lock.js';
-import { memoryClusterTarget, memoryTarget } from '../integration/cache-support.js';
+import {
+  CODEC_EACH_ONCE,
+  memoryClusterTarget,
+  memoryTarget,
+} from '../integration/cache-support.js';
 
 describe('the cache API on the in-memory store', () => {
   const target = memoryTarget();
@@ -26,14 +30,7 @@ describe('the cache API on the in-memory store', () => {
 // as the real-cluster spec does, plus the other suites minus their timed sleeps' duplicates.
 describe('the cache API of a ValkeyClusterCache on the in-memory store', () => {
   const target = memoryClusterTarget();
-  coreApi(target, [
-    ['json', 'identity'],
-    ['msgpack', 'zlib'],
-    ['json', 'gzip'],
-    ['msgpack', 'brotli'],
-    ['json', 'zstd'],
-    ['msgpack', 'lz4'],
-  ]);
+  coreApi(target, CODEC_EACH_ONCE);
   countersApi(target);
   keysApi(target);
 });
