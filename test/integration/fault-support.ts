@@ -219,12 +219,13 @@ export interface FaultApp {
 }
 
 /**
- * Boots `CacheModule.forRoot` with two caches on `location` and the same `options` plus
+ * Boots `CacheModule.forRoot` with two caches on `location` (one for both, or one per alias)
+ * and the same `options` plus
  * {@link FAST_TIMEOUTS}: {@link LENIENT} with `ignoreExceptions: true`, {@link STRICT} without;
  * `backend` e.g. `'ValkeyClusterCache'` (default: the config's default backend).
  */
 export async function bootFaultApp(
-  location: string,
+  location: string | { readonly lenient: string; readonly strict: string },
   options: NonNullable<CacheConfig['options']> = {},
   keyPrefix = 'faults',
   backend?: CacheConfig['backend'],
@@ -232,8 +233,18 @@ export async function bootFaultApp(
   const base = { ...FAST_TIMEOUTS, ...options };
   const extra = backend === undefined ? {} : { backend };
   const caches: CachesConfig = {
-    [LENIENT]: { ...extra, location, keyPrefix, options: { ...base, ignoreExceptions: true } },
-    [STRICT]: { ...extra, location, keyPrefix, options: { ...base, ignoreExceptions: false } },
+    [LENIENT]: {
+      ...extra,
+      location: typeof location === 'string' ? location : location.lenient,
+      keyPrefix,
+      options: { ...base, ignoreExceptions: true },
+    },
+    [STRICT]: {
+      ...extra,
+      location: typeof location === 'string' ? location : location.strict,
+      keyPrefix,
+      options: { ...base, ignoreExceptions: false },
+    },
   };
   const started = Date.now();
   const app = await Test.createTestingModule({
@@ -611,18 +622,30 @@ export async function faultRounds(
 }
 
 /**
- * After a fault: {@link timeToRecover} on the strict cache (tag `<tag>-recover`), then a
- * {@link healthyProbe} of both caches (tag `<tag>-after`, `afterPrepare` as there) that must
- * show no {@link healthyProblems}. Returns the recovery time in ms.
+ * After a fault: {@link timeToRecover} of each cache of `fx`, each on its own (two caches have
+ * two clients, each reconnecting on its own back-off, so one recovering says nothing of the
+ * other), then a {@link healthyProbe} of both caches (tag `<tag>-after`, `afterPrepare` as there)
+ * that must show no {@link healthyProblems}. Returns the slower recovery time, in ms.
  */
 export async function recoverAndProbe(
   fx: FaultApp,
   tag: string,
   afterPrepare?: () => Promise<unknown>,
 ): Promise<number> {
-  const recoveryMs = await timeToRecover(fx.strict, `${tag}-recover`);
+  const recoveryMs = await timeToRecoverEach(fx, tag);
   await expectHealthy(fx, `${tag}-after`, afterPrepare);
   return recoveryMs;
+}
+
+/**
+ * {@link timeToRecover} of the lenient and the strict cache of `fx` at the same time (tags
+ * `<tag>-recover-<alias>`); resolves with the slower of the two, in ms.
+ */
+export async function timeToRecoverEach(fx: FaultApp, tag: string): Promise<number> {
+  const times = await Promise.all(
+    [fx.lenient, fx.strict].map((cache) => timeToRecover(cache, `${tag}-recover-${cache.alias}`)),
+  );
+  return Math.max(...times);
 }
 
 /**
@@ -639,10 +662,11 @@ export async function expectHealthy(
 }
 
 /**
- * Polls `cache` (a strict cache: failures reject) with a write then a read of a fresh key until
- * both succeed, and returns the time since the call of this function, in ms. Calls issued while
- * the client reconnects are queued and answered as soon as it is back, so the resolution is a
- * few ms; fails after {@link RECOVERY_BOUND_MS}.
+ * Polls `cache` with a write then a read of a fresh key until both succeed, and returns the
+ * time since the call of this function, in ms. A strict cache's failures reject; a lenient
+ * cache's show as its fallbacks (`set` -> false, `get` -> the default): both count as "not yet".
+ * Calls issued while the client reconnects are queued and answered as soon as it is back, so
+ * the resolution is a few ms; fails after {@link RECOVERY_BOUND_MS}.
  */
 export async function timeToRecover(cache: ValkeyCache, tag: string): Promise<number> {
   const started = performance.now();
@@ -651,16 +675,17 @@ export async function timeToRecover(cache: ValkeyCache, tag: string): Promise<nu
   while (performance.now() - started < RECOVERY_BOUND_MS) {
     const key = `${tag}:recover:${attempt++}`;
     try {
-      if ((await cache.set(key, attempt, 60)) && (await cache.get(key)) === attempt) {
-        return Math.round(performance.now() - started);
-      }
+      const stored = await cache.set(key, attempt, 60);
+      const read = stored ? await cache.get(key) : undefined;
+      if (read === attempt) return Math.round(performance.now() - started);
+      last = stored ? `read back ${show(read)}` : 'set returned false (a fallback)';
     } catch (error) {
       last = error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(
-    `cache '${cache.alias}' did not recover within ${RECOVERY_BOUND_MS} ms: ${show(last)}`,
+    `cache '${cache.alias}' did not recover within ${RECOVERY_BOUND_MS} ms: ${typeof last === 'string' ? last : show(last)}`,
   );
 }
 

@@ -39,6 +39,12 @@ import {
 /** Bound of each test (process starts and stops, cluster convergence), in ms. */
 const TEST_TIMEOUT_MS = 30_000;
 const BACKEND = 'ValkeyClusterCache';
+/**
+ * Bound of a cluster cache's recovery once its password is accepted, in ms: one reconnect delay
+ * (iovalkey's `clusterRetryStrategy`: 100 ms + 2 ms per failed attempt, at most 2000 ms), one
+ * connect with `socketConnectTimeout` (500 ms), and slack for a loaded machine.
+ */
+const CLUSTER_RECOVERY_BOUND_MS = 3500;
 /** The refused password: it must appear in no error. */
 const SECRET = 'Cluster-secret-pw-8c3f';
 
@@ -109,26 +115,43 @@ describe('every startup node unreachable at boot (nothing listens)', () => {
   });
 });
 
-describe('refused password (WRONGPASS), then the ACL user is created', () => {
+describe('refused password (WRONGPASS), then the ACL users are created one at a time', () => {
+  /** Each cache authenticates as its own user, so the two recover at moments the test picks. */
+  const USERS = { lenient: 'late-user', strict: 'early-user' } as const;
   let fx: FaultApp;
 
+  const createUser = (user: string): Promise<unknown> =>
+    Promise.all(
+      cluster.nodes.map((n) =>
+        adminCommand(n, ['ACL', 'SETUSER', user, 'on', `>${SECRET}`, '~*', '&*', '+@all']),
+      ),
+    );
+
   beforeAll(async () => {
-    const location = cluster.urls
-      .slice(0, 3)
-      .map((u) => u.replace('valkey://', `valkey://nobody:${SECRET}@`))
-      .join(',');
-    fx = await bootFaultApp(location, {}, 'faults', BACKEND);
+    const locationAs = (user: string): string =>
+      cluster.urls
+        .slice(0, 3)
+        .map((u) => u.replace('valkey://', `valkey://${user}:${SECRET}@`))
+        .join(',');
+    fx = await bootFaultApp(
+      { lenient: locationAs(USERS.lenient), strict: locationAs(USERS.strict) },
+      {},
+      'faults',
+      BACKEND,
+    );
   });
   afterAll(async () => {
     try {
       await closeApp(fx);
     } finally {
-      await Promise.all(cluster.nodes.map((n) => adminCommand(n, ['ACL', 'DELUSER', 'nobody'])));
+      for (const user of Object.values(USERS)) {
+        await Promise.all(cluster.nodes.map((n) => adminCommand(n, ['ACL', 'DELUSER', user])));
+      }
     }
   });
 
   it(
-    'every call fails within socketTimeout with the WRONGPASS reply, without the password, and works once the user exists',
+    'every call fails within socketTimeout with the WRONGPASS reply, without the password; each cache works once its own user exists, within one reconnect delay',
     async () => {
       const caches = [fx.lenient, fx.strict];
       const degraded: CallResult[] = [];
@@ -138,33 +161,40 @@ describe('refused password (WRONGPASS), then the ACL user is created', () => {
       }
       // a refused password is a connection error (as in valkey-py): the lenient cache returns
       // its fallbacks, the strict one rejects with a CacheConnectionError
-      const problems = degradedProblems(degraded);
-      for (const r of degraded) {
-        const where = `${r.alias}.${r.op.name}`;
-        const e = r.error;
-        if (
-          e instanceof Error &&
-          !e.message.startsWith(`cache '${r.alias}': server replied: WRONGPASS`)
-        )
-          problems.push(`${where}: message ${e.message}`);
-        if (inspect(e, { depth: 20 }).includes(SECRET))
-          problems.push(`${where}: shows the password`);
-      }
-      expect(problems).toEqual([]);
+      const wrongpass = (results: readonly CallResult[]): string[] => {
+        const problems = degradedProblems(results);
+        for (const r of results) {
+          const where = `${r.alias}.${r.op.name}`;
+          const e = r.error;
+          if (
+            e instanceof Error &&
+            !e.message.startsWith(`cache '${r.alias}': server replied: WRONGPASS`)
+          )
+            problems.push(`${where}: message ${e.message}`);
+          if (inspect(e, { depth: 20 }).includes(SECRET))
+            problems.push(`${where}: shows the password`);
+        }
+        return problems;
+      };
+      expect(wrongpass(degraded)).toEqual([]);
 
-      await Promise.all(
-        cluster.nodes.map((n) =>
-          adminCommand(n, ['ACL', 'SETUSER', 'nobody', 'on', `>${SECRET}`, '~*', '&*', '+@all']),
-        ),
-      );
-      const recoveryMs = await timeToRecover(fx.strict, 'auth-recover');
+      // the strict cache's user appears: the strict cache recovers, the lenient cache (whose
+      // user is still missing) keeps answering with its fallbacks
+      await createUser(USERS.strict);
+      const strictMs = await timeToRecover(fx.strict, 'auth-recover-strict');
+      expect(wrongpass(await probe([fx.lenient], 'auth2'))).toEqual([]);
+
+      // then the lenient cache's user: it recovers on its own reconnect, not the strict one's
+      await createUser(USERS.lenient);
+      const lenientMs = await timeToRecover(fx.lenient, 'auth-recover-lenient');
+      for (const ms of [strictMs, lenientMs]) expect(ms).toBeLessThan(CLUSTER_RECOVERY_BOUND_MS);
       await expectHealthy(fx, 'auth-healthy');
       const late = await lateAppliedOnCluster('auth');
       expect(late).toEqual([]);
-      summarize('cluster: WRONGPASS, then the user is created', {
+      summarize("cluster: WRONGPASS, then each cache's user is created", {
         degraded,
-        recoveryMs,
-        extra: `; late-applied keys ${late.length}`,
+        recoveryMs: Math.max(strictMs, lenientMs),
+        extra: `(strict ${strictMs} ms, lenient ${lenientMs} ms after its user appeared); late-applied keys ${late.length}`,
       });
     },
     TEST_TIMEOUT_MS,

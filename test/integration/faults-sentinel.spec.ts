@@ -27,7 +27,7 @@ import {
   prepare,
   recoverAndProbe,
   summarize,
-  timeToRecover,
+  timeToRecoverEach,
   useFaultGuards,
   type FaultApp,
 } from './fault-support.js';
@@ -140,7 +140,7 @@ it(
     const restartedAt = performance.now();
     await topology.restart(primary);
     const restartMs = Math.round(performance.now() - restartedAt);
-    const recoveryMs = await timeToRecover(fx.strict, 'dead-recover');
+    const recoveryMs = await timeToRecoverEach(fx, 'dead');
     // the replica resyncs from the restarted (empty) primary
     await waitFor(() => replicated().then(() => true), {
       timeoutMs: 10_000,

@@ -21,7 +21,7 @@ import {
   lateAppliedKeys,
   recoverAndProbe,
   summarize,
-  timeToRecover,
+  timeToRecoverEach,
   useFaultGuards,
   type CallResult,
   type FaultApp,
@@ -103,7 +103,7 @@ describe('server unreachable at boot', () => {
 
   it('works once a server listens on that port, without rebuilding the app', async () => {
     late = await startStandaloneOnPort(port);
-    const recoveryMs = await timeToRecover(fx.strict, 'boot-recover');
+    const recoveryMs = await timeToRecoverEach(fx, 'boot');
     await expectHealthy(fx, 'boot-healthy');
     summarize('unreachable at boot', {
       detectionMs,
