@@ -1,12 +1,12 @@
 // The whole public surface of nestjs-valkey-cache.
-export { CacheModule } from './cache.module.js';
-export { CacheHandler } from './cache.handler.js';
-export { InjectCache, InjectSentinelClient } from './cache.decorators.js';
+export { CacheModule } from './module/cache-module.js';
+export { CacheHandler } from './module/cache-handler.js';
+export { InjectCache, InjectSentinelClient } from './module/decorators.js';
 export {
   getCacheToken,
   getSentinelClientToken,
   VALKEY_CONNECTION_FACTORY,
-} from './cache.tokens.js';
+} from './module/tokens.js';
 export type {
   CacheConfig,
   CacheModuleAsyncOptions,
@@ -20,7 +20,7 @@ export type {
   ReverseKeyFunction,
   SentinelAddressConfig,
   SentinelKwargs,
-} from './cache.interfaces.js';
+} from './config/cache-config.js';
 export {
   CacheArgumentError,
   CacheConfigError,
@@ -30,7 +30,7 @@ export {
   CacheKeyNotFoundError,
   CacheReadOnlyError,
   type ConfigProblem,
-} from './cache.errors.js';
+} from './errors.js';
 
 export {
   ValkeyCache,
@@ -43,42 +43,37 @@ export {
   type StoreOptions,
   type Timeout,
   type VersionOption,
-} from './backends/valkey-cache.js';
-export {
-  CacheLock,
-  LockError,
-  LockNotOwnedError,
-  type LockOptions,
-} from './backends/cache-lock.js';
+} from './cache/valkey-cache.js';
+export { CacheLock, LockError, LockNotOwnedError, type LockOptions } from './cache/cache-lock.js';
 
-export { DefaultClient, type ConnectionGroup } from './client/default.client.js';
-export { ShardClient } from './client/shard.client.js';
+export { DefaultClient, type ConnectionGroup } from './client/default-client.js';
+export { ShardClient } from './client/shard-client.js';
 export { HashRing, shardKeyOf } from './client/hash-ring.js';
-export { HerdClient } from './client/herd.client.js';
-export { ClusterClient } from './client/cluster.client.js';
+export { HerdClient } from './client/herd-client.js';
+export { ClusterClient } from './client/cluster-client.js';
 export { clusterSlot } from './client/cluster-slot.js';
-export { ValkeyClusterCache } from './backends/valkey-cluster-cache.js';
+export { ValkeyClusterCache } from './cache/valkey-cluster-cache.js';
 export {
   HerdCache,
   DEFAULT_HERD_TIMEOUT_SECONDS,
   HERD_LOCK_SECONDS,
   HERD_MARKER,
-} from './backends/herd-cache.js';
-export type { ClientClass } from './client/client.interface.js';
-export { ValueCodec } from './client/value-codec.js';
+} from './cache/herd-cache.js';
+export type { ClientClass } from './client/client-class.js';
+export { ValueCodec } from './codec/value-codec.js';
 
-export { ConnectionFactory } from './pool/connection-factory.js';
-export { ConnectionPool } from './pool/connection-pool.js';
+export { ConnectionFactory } from './connection/connection-factory.js';
+export { ConnectionPool } from './connection/connection-pool.js';
 export type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
-} from './pool/connection-factory.interface.js';
+} from './connection/connection-factory-types.js';
 export type {
   ConnectionPoolClass,
   ConnectionPoolParams,
   ValkeyPool,
-} from './pool/connection-pool.interface.js';
-export { parseLocation, redactLocation, type ParsedLocation } from './pool/location.js';
+} from './connection/connection-pool-types.js';
+export { parseLocation, redactLocation, type ParsedLocation } from './connection/location.js';
 
 export type { ResolvedCacheConfig } from './config/resolved-config.js';
 export {
@@ -88,29 +83,29 @@ export {
 } from './config/resolved-config.js';
 export { defaultKeyFunction, defaultReverseKeyFunction } from './config/key-functions.js';
 
-export type { Serializer, SerializerClass } from './serializers/serializer.js';
-export type { Compressor, CompressorClass } from './compressors/compressor.js';
-export { CompressorError } from './compressors/compressor.js';
+export type { Serializer, SerializerClass } from './codec/serializers/serializer.js';
+export type { Compressor, CompressorClass } from './codec/compressors/compressor.js';
+export { CompressorError } from './codec/compressors/compressor.js';
 
 // Sentinel
-export { SentinelClient, expandSentinelLocation } from './client/sentinel.client.js';
-export { SentinelConnectionFactory } from './pool/sentinel-connection-factory.js';
-export { SentinelConnectionPool } from './pool/sentinel-connection-pool.js';
-export { SentinelError } from './pool/sentinel-error.js';
-export { ReadonlyRetryPolicy } from './pool/readonly-retry-policy.js';
-export type { NodeAddress } from './pool/node-address.js';
+export { SentinelClient, expandSentinelLocation } from './client/sentinel-client.js';
+export { SentinelConnectionFactory } from './connection/sentinel/sentinel-connection-factory.js';
+export { SentinelConnectionPool } from './connection/sentinel/sentinel-connection-pool.js';
+export { SentinelError } from './connection/sentinel/sentinel-error.js';
+export { ReadonlyRetryPolicy } from './connection/readonly-retry-policy.js';
+export type { NodeAddress } from './connection/node-address.js';
 export type {
   FailoverEvent,
   PrimaryChangedEvent,
   ReplicasChangedEvent,
   SentinelPoolEventBase,
   SentinelPoolEventMap,
-} from './pool/sentinel-pool-events.js';
-export type { SentinelTopologySnapshot } from './pool/sentinel-service-state.js';
+} from './connection/sentinel/sentinel-pool-events.js';
+export type { SentinelTopologySnapshot } from './connection/sentinel/sentinel-service-state.js';
 
 // Caching decorators and HTTP interceptor
-export { Cached, type CachedMethod, type CachedOptions } from './caching/cached.decorator.js';
-export { CacheInterceptor, type CacheStatus } from './caching/cache.interceptor.js';
+export { Cached, type CachedMethod, type CachedOptions } from './caching/cached-decorator.js';
+export { CacheInterceptor, type CacheStatus } from './caching/cache-interceptor.js';
 export {
   CacheRouteKey,
   CacheRouteTimeout,
@@ -118,8 +113,8 @@ export {
   UseCache,
   type RouteKeyFactory,
   type RouteTimeoutFactory,
-} from './caching/cache-route.decorators.js';
-export { X_CACHE_HEADER } from './caching/caching.constants.js';
+} from './caching/cache-route-decorators.js';
+export { X_CACHE_HEADER } from './caching/caching-constants.js';
 export { stableStringify } from './caching/stable-key.js';
 
 // Observability (the Prometheus export is in 'nestjs-valkey-cache/prometheus')
@@ -130,11 +125,11 @@ export {
   type CacheMetricsSnapshot,
   type CacheOperation,
   type LatencySnapshot,
-} from './observability/cache-metrics.js';
+} from './cache/cache-metrics.js';
 export {
   CacheEvents,
   type CacheEventMap,
   type ConnectionErrorEvent,
   type ConnectionEvent,
   type ReconnectingEvent,
-} from './observability/cache-events.js';
+} from './cache/cache-events.js';

@@ -6,10 +6,10 @@ import { pathToFileURL } from 'node:url';
 
 const dist = path.resolve(process.argv[2] ?? 'dist');
 const load = (p) => import(pathToFileURL(path.join(dist, p)).href);
-const { ValueCodec } = await load('client/value-codec.js');
-const { JsonSerializer } = await load('serializers/json.serializer.js');
-const { MsgpackSerializer } = await load('serializers/msgpack.serializer.js');
-const { IdentityCompressor } = await load('compressors/identity.compressor.js');
+const { ValueCodec } = await load('codec/value-codec.js');
+const { JsonSerializer } = await load('codec/serializers/json-serializer.js');
+const { MsgpackSerializer } = await load('codec/serializers/msgpack-serializer.js');
+const { IdentityCompressor } = await load('codec/compressors/identity-compressor.js');
 const { Packr, Unpackr } = await import('msgpackr');
 
 // 284 bytes as JSON.

@@ -1,6 +1,6 @@
 // Measures, per compressor and payload size, the CPU cost of compress + decompress against the
 // bytes it saves, on JSON-like cache values. Used to choose DEFAULT_COMPRESS_MIN_LENGTH
-// (lib/compressors/base.compressor.ts). Run: node scripts/measure-compression-threshold.mjs
+// (lib/codec/compressors/base-compressor.ts). Run: node scripts/measure-compression-threshold.mjs
 // Plain .mjs on purpose: it measures the underlying libraries, so it needs no TypeScript loader.
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';

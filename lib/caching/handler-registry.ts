@@ -1,6 +1,6 @@
-import type { ValkeyCache } from '../backends/valkey-cache.js';
-import type { CacheHandler } from '../cache.handler.js';
-import { CacheError } from '../cache.errors.js';
+import type { ValkeyCache } from '../cache/valkey-cache.js';
+import type { CacheHandler } from '../module/cache-handler.js';
+import { CacheError } from '../errors.js';
 
 /**
  * Where `@Cached` methods find their caches. `CacheModule` registers its `CacheHandler` here

@@ -4,15 +4,15 @@ import type {
   KeyFunction,
   ReverseKeyFunction,
   SentinelKwargs,
-} from '../cache.interfaces.js';
-import type { ClientClass } from '../client/client.interface.js';
-import type { Compressor } from '../compressors/compressor.js';
+} from './cache-config.js';
+import type { ClientClass } from '../client/client-class.js';
+import type { Compressor } from '../codec/compressors/compressor.js';
 import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
-} from '../pool/connection-factory.interface.js';
-import type { ConnectionPoolClass } from '../pool/connection-pool.interface.js';
-import type { Serializer } from '../serializers/serializer.js';
+} from '../connection/connection-factory-types.js';
+import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
+import type { Serializer } from '../codec/serializers/serializer.js';
 
 /**
  * A cache config after validation: names resolved to classes, defaults applied, locations split.

@@ -1,27 +1,32 @@
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
-import type { CacheConfig, SentinelAddressConfig } from '../cache.interfaces.js';
-import { CacheConfigError, type ConfigProblem } from '../cache.errors.js';
-import type { ClientClass } from '../client/client.interface.js';
-import { clientClasses } from '../client/client.registry.js';
+import type { CacheConfig, SentinelAddressConfig } from './cache-config.js';
+import { CacheConfigError, type ConfigProblem } from '../errors.js';
+import type { ClientClass } from '../client/client-class.js';
+import { clientClasses } from '../client/client-registry.js';
 import {
   compressors,
   knownUnsupported as unsupportedCompressors,
-} from '../compressors/compressor.registry.js';
-import type { Compressor } from '../compressors/compressor.js';
-import type { LevelRange } from '../compressors/base.compressor.js';
-import { connectionFactories, connectionPools } from '../pool/pool.registry.js';
+} from '../codec/compressors/compressor-registry.js';
+import type { Compressor } from '../codec/compressors/compressor.js';
+import type { LevelRange } from '../codec/compressors/base-compressor.js';
+import { connectionFactories, connectionPools } from '../connection/pool-registry.js';
 import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
-} from '../pool/connection-factory.interface.js';
-import type { ConnectionPoolClass } from '../pool/connection-pool.interface.js';
-import { normalizeSentinels } from '../pool/connection-pool.interface.js';
-import { LocationError, parseLocation, redactLocation, splitLocations } from '../pool/location.js';
+} from '../connection/connection-factory-types.js';
+import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
+import { normalizeSentinels } from '../connection/connection-pool-types.js';
+import {
+  LocationError,
+  parseLocation,
+  redactLocation,
+  splitLocations,
+} from '../connection/location.js';
 import {
   serializers,
   knownUnsupported as unsupportedSerializers,
-} from '../serializers/serializer.registry.js';
-import type { Serializer } from '../serializers/serializer.js';
+} from '../codec/serializers/serializer-registry.js';
+import type { Serializer } from '../codec/serializers/serializer.js';
 import type { ClassRegistry, Constructor } from './class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';

@@ -9,4 +9,4 @@ export {
   type SentinelHealth,
   type ValkeyHealthDetails,
   type ValkeyHealthOptions,
-} from './valkey-health.indicator.js';
+} from './valkey-health-indicator.js';

@@ -1,19 +1,19 @@
-import type { ConfigProblem } from '../cache.errors.js';
-import { ClusterClient } from '../client/cluster.client.js';
-import { ShardClient } from '../client/shard.client.js';
+import type { ConfigProblem } from '../errors.js';
+import { ClusterClient } from '../client/cluster-client.js';
+import { ShardClient } from '../client/shard-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
-import type { ValkeyConnectionFactory } from '../pool/connection-factory.interface.js';
-import type { ValkeyPool } from '../pool/connection-pool.interface.js';
+import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
+import type { ValkeyPool } from '../connection/connection-pool-types.js';
 import {
   parseLocation,
   redactLocation,
   splitLocations,
   type ParsedLocation,
-} from '../pool/location.js';
-import { RefCountedPools } from '../pool/ref-counted-pools.js';
-import { SingleClientPool } from '../pool/single-client-pool.js';
+} from '../connection/location.js';
+import { RefCountedPools } from '../connection/ref-counted-pools.js';
+import { SingleClientPool } from '../connection/single-client-pool.js';
 import { systemClock, type InMemoryClock } from './clock.js';
-import { InMemoryClusterClient } from './in-memory-cluster.client.js';
+import { InMemoryClusterClient } from './in-memory-cluster-client.js';
 import { InMemoryServer } from './in-memory-server.js';
 import { InMemoryValkey } from './in-memory-valkey.js';
 

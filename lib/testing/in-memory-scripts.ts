@@ -1,6 +1,6 @@
-import { THROTTLER_INCREMENT } from '../adapters/throttler.script.js';
-import { EXTEND, RELEASE } from '../backends/cache-lock.js';
-import { INCR_ANY, INCR_EXISTING } from '../backends/valkey-cache.js';
+import { THROTTLER_INCREMENT } from '../adapters/throttler-script.js';
+import { EXTEND, RELEASE } from '../cache/cache-lock.js';
+import { INCR_ANY, INCR_EXISTING } from '../cache/valkey-cache.js';
 import type { InMemoryReply } from './in-memory-server.js';
 
 /** What a script emulation can do: run commands on the store, like Lua's `redis.call`. */
@@ -54,8 +54,8 @@ export function scriptHandler(source: string): InMemoryScriptHandler | undefined
 const sameBytes = (a: InMemoryReply, b: Buffer | undefined): boolean =>
   Buffer.isBuffer(a) && b !== undefined && a.equals(b);
 
-// The module's own scripts (lib/backends/valkey-cache.ts, lib/backends/cache-lock.ts and, at the
-// end, lib/adapters/throttler.script.ts), registered by the script objects themselves and each
+// The module's own scripts (lib/cache/valkey-cache.ts, lib/cache/cache-lock.ts and, at the
+// end, lib/adapters/throttler-script.ts), registered by the script objects themselves and each
 // emulated statement by statement: a change to a script's Lua must be made here too.
 // test/unit/testing-kit.spec.ts finds every `new LuaScript(...)` in lib/ and fails when one has
 // no emulation here.
@@ -85,7 +85,7 @@ registerInMemoryScript(EXTEND, (redis, keys, argv) => {
   return 1;
 });
 
-// The throttler storage's fixed-window counter (lib/adapters/throttler.script.ts).
+// The throttler storage's fixed-window counter (lib/adapters/throttler-script.ts).
 registerInMemoryScript(THROTTLER_INCREMENT, (redis, keys, argv) => {
   const [hitsKey, blockKey] = [keys[0]!, keys[1]!];
   const num = (b: Buffer | undefined): number => Number(b?.toString());

@@ -10,7 +10,7 @@ import session, { type SessionData } from 'express-session';
 import { Valkey } from 'iovalkey';
 import request from 'supertest';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { ValkeySessionStore } from '../../lib/adapters/express-session.store.js';
+import { ValkeySessionStore } from '../../lib/adapters/express-session-store.js';
 import {
   CacheArgumentError,
   CacheDecodeError,

@@ -18,7 +18,7 @@ import { Valkey } from 'iovalkey';
 import Keyv, { type KeyvBridgeStore, type KeyvStoreAdapter } from 'keyv';
 import request from 'supertest';
 import { msToSeconds } from '../../lib/adapters/adapter-time.js';
-import { ValkeyKeyvStore } from '../../lib/adapters/keyv.store.js';
+import { ValkeyKeyvStore } from '../../lib/adapters/keyv-store.js';
 import { CacheDecodeError, CacheModule, getCacheToken, type ValkeyCache } from '../../lib/index.js';
 import { startStandalone, type StandaloneServer } from '../harness/topology.js';
 

@@ -14,7 +14,7 @@ import { Test } from '@nestjs/testing';
 import type { ThrottlerOptions } from '@nestjs/throttler';
 import { Valkey } from 'iovalkey';
 import request from 'supertest';
-import { ValkeyThrottlerStorage } from '../../lib/adapters/throttler.storage.js';
+import { ValkeyThrottlerStorage } from '../../lib/adapters/throttler-storage.js';
 import { CacheModule, getCacheToken, type CacheConfig, type ValkeyCache } from '../../lib/index.js';
 import { sharedTopology } from '../harness/shared-topology.js';
 import { startStandalone, type StandaloneServer } from '../harness/topology.js';

@@ -14,8 +14,8 @@ import {
   type FailoverEvent,
   type PrimaryChangedEvent,
 } from '../../lib/index.js';
-import { hubListenerCount } from '../../lib/observability/cache-events.js';
-import { registerCacheMetrics } from '../../lib/observability/prometheus.js';
+import { hubListenerCount } from '../../lib/cache/cache-events.js';
+import { registerCacheMetrics } from '../../lib/prometheus/index.js';
 import { allocatePort } from '../harness/ports.js';
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
 import { waitFor } from '../harness/wait.js';

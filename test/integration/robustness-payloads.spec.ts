@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { CacheDecodeError, type ValkeyCache } from '../../lib/index.js';
-import { JsonSerializer } from '../../lib/serializers/json.serializer.js';
-import { MsgpackSerializer } from '../../lib/serializers/msgpack.serializer.js';
+import { JsonSerializer } from '../../lib/codec/serializers/json-serializer.js';
+import { MsgpackSerializer } from '../../lib/codec/serializers/msgpack-serializer.js';
 import { CODEC_MATRIX, openCaches, type CachesFixture } from './cache-support.js';
 
 const DB = 9;

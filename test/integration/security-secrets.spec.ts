@@ -23,7 +23,7 @@ import {
   type ValkeyCache,
 } from '../../lib/index.js';
 import { ValkeyHealthIndicator } from '../../lib/health/index.js';
-import { registerCacheMetrics } from '../../lib/observability/prometheus.js';
+import { registerCacheMetrics } from '../../lib/prometheus/index.js';
 import { allocatePort } from '../harness/ports.js';
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
 import { startStandalone, type StandaloneServer } from '../harness/standalone.js';

@@ -21,9 +21,9 @@ import {
   getCacheToken,
   type ValkeyCache,
 } from '../../lib/index.js';
-import { SENTINEL_CHANNELS } from '../../lib/pool/sentinel-channels.js';
-import { sentinelConnectionOptions } from '../../lib/pool/sentinel-connection-options.js';
-import { SentinelMonitor } from '../../lib/pool/sentinel-monitor.js';
+import { SENTINEL_CHANNELS } from '../../lib/connection/sentinel/sentinel-channels.js';
+import { sentinelConnectionOptions } from '../../lib/connection/sentinel/sentinel-connection-options.js';
+import { SentinelMonitor } from '../../lib/connection/sentinel/sentinel-monitor.js';
 import { adminCommand, type NodeAddress } from '../harness/admin-command.js';
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
 import { pending, waitFor } from '../harness/wait.js';

@@ -4,23 +4,23 @@ import {
   BaseCompressor,
   DEFAULT_COMPRESS_MIN_LENGTH,
   loadOptionalPackage,
-} from '../../lib/compressors/base.compressor.js';
-import { BrotliCompressor } from '../../lib/compressors/brotli.compressor.js';
+} from '../../lib/codec/compressors/base-compressor.js';
+import { BrotliCompressor } from '../../lib/codec/compressors/brotli-compressor.js';
 import {
   type Compressor,
   type CompressorClass,
   CompressorError,
-} from '../../lib/compressors/compressor.js';
+} from '../../lib/codec/compressors/compressor.js';
 import {
   compressors,
   knownUnsupported,
   unsupportedCompressorReason,
-} from '../../lib/compressors/compressor.registry.js';
-import { GzipCompressor } from '../../lib/compressors/gzip.compressor.js';
-import { IdentityCompressor } from '../../lib/compressors/identity.compressor.js';
-import { Lz4Compressor } from '../../lib/compressors/lz4.compressor.js';
-import { ZlibCompressor } from '../../lib/compressors/zlib.compressor.js';
-import { ZstdCompressor } from '../../lib/compressors/zstd.compressor.js';
+} from '../../lib/codec/compressors/compressor-registry.js';
+import { GzipCompressor } from '../../lib/codec/compressors/gzip-compressor.js';
+import { IdentityCompressor } from '../../lib/codec/compressors/identity-compressor.js';
+import { Lz4Compressor } from '../../lib/codec/compressors/lz4-compressor.js';
+import { ZlibCompressor } from '../../lib/codec/compressors/zlib-compressor.js';
+import { ZstdCompressor } from '../../lib/codec/compressors/zstd-compressor.js';
 
 /** A JSON-like payload of about `size` bytes. */
 function payload(size: number): Buffer {

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { validateCaches } from '../../lib/config/validate-caches.js';
-import type { BaseCompressor } from '../../lib/compressors/base.compressor.js';
+import type { BaseCompressor } from '../../lib/codec/compressors/base-compressor.js';
 import { bootError } from '../support/boot-error.js';
 
 const OK = 'valkey://127.0.0.1:6379/1';

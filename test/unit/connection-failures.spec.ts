@@ -1,12 +1,12 @@
 /**
- * The pure parts of `lib/pool/connection-failures.ts`: which errors count as TLS failures, what
+ * The pure parts of `lib/connection/connection-failures.ts`: which errors count as TLS failures, what
  * their message says, and the redaction of `AUTH`/`HELLO` arguments on reply errors.
  */
 import {
   describeTlsFailure,
   isTlsFailure,
   redactCommandSecrets,
-} from '../../lib/pool/connection-failures.js';
+} from '../../lib/connection/connection-failures.js';
 
 function coded(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });

@@ -3,9 +3,9 @@ import {
   parseLocation,
   redactLocation,
   splitLocations,
-} from '../../lib/pool/location.js';
-import { ConnectionFactory } from '../../lib/pool/connection-factory.js';
-import { connectionKey } from '../../lib/pool/connection-key.js';
+} from '../../lib/connection/location.js';
+import { ConnectionFactory } from '../../lib/connection/connection-factory.js';
+import { connectionKey } from '../../lib/connection/connection-key.js';
 
 describe('parseLocation', () => {
   it.each([

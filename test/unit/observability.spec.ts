@@ -10,9 +10,9 @@ import {
   type ConnectionEvent,
   type ValkeyCache,
 } from '../../lib/index.js';
-import { hubListenerCount, reportConnectionEvents } from '../../lib/observability/cache-events.js';
-import { completesFailover } from '../../lib/observability/observe.js';
-import { registerCacheMetrics } from '../../lib/observability/prometheus.js';
+import { hubListenerCount, reportConnectionEvents } from '../../lib/cache/cache-events.js';
+import { completesFailover } from '../../lib/cache/observe.js';
+import { registerCacheMetrics } from '../../lib/prometheus/index.js';
 
 describe('CacheMetrics', () => {
   it('counts, buckets latencies in ms, snapshots a copy and resets', () => {

@@ -9,17 +9,17 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { ValueCodec } from '../../lib/client/value-codec.js';
-import { BrotliCompressor } from '../../lib/compressors/brotli.compressor.js';
-import type { Compressor } from '../../lib/compressors/compressor.js';
-import { GzipCompressor } from '../../lib/compressors/gzip.compressor.js';
-import { IdentityCompressor } from '../../lib/compressors/identity.compressor.js';
-import { Lz4Compressor } from '../../lib/compressors/lz4.compressor.js';
-import { ZlibCompressor } from '../../lib/compressors/zlib.compressor.js';
-import { ZstdCompressor } from '../../lib/compressors/zstd.compressor.js';
-import { JsonSerializer } from '../../lib/serializers/json.serializer.js';
-import { MsgpackSerializer } from '../../lib/serializers/msgpack.serializer.js';
-import type { Serializer } from '../../lib/serializers/serializer.js';
+import { ValueCodec } from '../../lib/codec/value-codec.js';
+import { BrotliCompressor } from '../../lib/codec/compressors/brotli-compressor.js';
+import type { Compressor } from '../../lib/codec/compressors/compressor.js';
+import { GzipCompressor } from '../../lib/codec/compressors/gzip-compressor.js';
+import { IdentityCompressor } from '../../lib/codec/compressors/identity-compressor.js';
+import { Lz4Compressor } from '../../lib/codec/compressors/lz4-compressor.js';
+import { ZlibCompressor } from '../../lib/codec/compressors/zlib-compressor.js';
+import { ZstdCompressor } from '../../lib/codec/compressors/zstd-compressor.js';
+import { JsonSerializer } from '../../lib/codec/serializers/json-serializer.js';
+import { MsgpackSerializer } from '../../lib/codec/serializers/msgpack-serializer.js';
+import type { Serializer } from '../../lib/codec/serializers/serializer.js';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/python-vectors/${name}`, import.meta.url));

@@ -18,10 +18,10 @@ import {
   type ValkeyCache,
 } from '../../lib/index.js';
 import { validateCaches } from '../../lib/config/validate-caches.js';
-import { parseLocation } from '../../lib/pool/location.js';
-import { resolveSentinelKwargs } from '../../lib/pool/sentinel-connection-factory.js';
-import { ReadonlyRetryPolicy } from '../../lib/pool/readonly-retry-policy.js';
-import { sentinelConnectionOptions } from '../../lib/pool/sentinel-connection-options.js';
+import { parseLocation } from '../../lib/connection/location.js';
+import { resolveSentinelKwargs } from '../../lib/connection/sentinel/sentinel-connection-factory.js';
+import { ReadonlyRetryPolicy } from '../../lib/connection/readonly-retry-policy.js';
+import { sentinelConnectionOptions } from '../../lib/connection/sentinel/sentinel-connection-options.js';
 import { bootError } from '../support/boot-error.js';
 
 // Nothing here talks to a server: pools open no socket before their first command.
@@ -460,8 +460,8 @@ describe('?is_master= spellings (valkey-py to_bool)', () => {
 describe('registry names', () => {
   it('resolves the seed dotted paths', async () => {
     const { connectionFactories, connectionPools } =
-      await import('../../lib/pool/pool.registry.js');
-    const { clientClasses } = await import('../../lib/client/client.registry.js');
+      await import('../../lib/connection/pool-registry.js');
+    const { clientClasses } = await import('../../lib/client/client-registry.js');
     expect(connectionFactories.lookup('django_valkey.pool.SentinelConnectionFactory')).toBe(
       SentinelConnectionFactory,
     );

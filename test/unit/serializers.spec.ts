@@ -1,10 +1,10 @@
-import { JsonSerializer } from '../../lib/serializers/json.serializer.js';
-import { MsgpackSerializer } from '../../lib/serializers/msgpack.serializer.js';
+import { JsonSerializer } from '../../lib/codec/serializers/json-serializer.js';
+import { MsgpackSerializer } from '../../lib/codec/serializers/msgpack-serializer.js';
 import {
   knownUnsupported,
   serializers,
   unsupportedSerializerReason,
-} from '../../lib/serializers/serializer.registry.js';
+} from '../../lib/codec/serializers/serializer-registry.js';
 
 const json = new JsonSerializer();
 const msgpack = new MsgpackSerializer();

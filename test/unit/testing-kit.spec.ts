@@ -42,8 +42,8 @@ import {
   registerInMemoryScript,
 } from '../../lib/testing/index.js';
 import { scriptHandler } from '../../lib/testing/in-memory-scripts.js';
-import { THROTTLER_INCREMENT } from '../../lib/adapters/throttler.script.js';
-import { RefCountedPools } from '../../lib/pool/ref-counted-pools.js';
+import { THROTTLER_INCREMENT } from '../../lib/adapters/throttler-script.js';
+import { RefCountedPools } from '../../lib/connection/ref-counted-pools.js';
 
 /** The source of every `new LuaScript(…)` literal in lib/ (outside the kit), by file. */
 function libraryScripts(): Array<{ file: string; source: string }> {
@@ -523,7 +523,7 @@ describe('the testing kit', () => {
   it('emulates every Lua script of the library (a changed or new script fails here)', () => {
     const scripts = libraryScripts();
     expect(scripts.length).toBeGreaterThanOrEqual(5);
-    expect(scripts.map((s) => s.file)).toContain(join('lib', 'adapters', 'throttler.script.ts'));
+    expect(scripts.map((s) => s.file)).toContain(join('lib', 'adapters', 'throttler-script.ts'));
     const missing = scripts.filter((s) => scriptHandler(s.source) === undefined);
     expect(missing).toEqual([]);
     // The scan reads the same text the library runs.
@@ -533,7 +533,7 @@ describe('the testing kit', () => {
   it('runs without @nestjs/throttler: neither the kit nor the throttler script imports the peer', () => {
     const importsOf = (path: string): string[] =>
       [...readFileSync(path, 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
-    const files = [join('lib', 'adapters', 'throttler.script.ts')];
+    const files = [join('lib', 'adapters', 'throttler-script.ts')];
     const walk = (dir: string): void => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
@@ -545,7 +545,7 @@ describe('the testing kit', () => {
     expect(files.length).toBeGreaterThan(10);
     const offending = files.filter((f) =>
       importsOf(f).some(
-        (m) => m.startsWith('@nestjs/throttler') || m.endsWith('throttler.storage.js'),
+        (m) => m.startsWith('@nestjs/throttler') || m.endsWith('throttler-storage.js'),
       ),
     );
     expect(offending).toEqual([]);

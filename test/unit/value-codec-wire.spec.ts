@@ -1,9 +1,9 @@
-import { ValueCodec } from '../../lib/client/value-codec.js';
-import type { Compressor } from '../../lib/compressors/compressor.js';
-import { IdentityCompressor } from '../../lib/compressors/identity.compressor.js';
-import { ZlibCompressor } from '../../lib/compressors/zlib.compressor.js';
-import { JsonSerializer } from '../../lib/serializers/json.serializer.js';
-import { MsgpackSerializer } from '../../lib/serializers/msgpack.serializer.js';
+import { ValueCodec } from '../../lib/codec/value-codec.js';
+import type { Compressor } from '../../lib/codec/compressors/compressor.js';
+import { IdentityCompressor } from '../../lib/codec/compressors/identity-compressor.js';
+import { ZlibCompressor } from '../../lib/codec/compressors/zlib-compressor.js';
+import { JsonSerializer } from '../../lib/codec/serializers/json-serializer.js';
+import { MsgpackSerializer } from '../../lib/codec/serializers/msgpack-serializer.js';
 
 const bytesOf = (payload: Buffer | string): Buffer =>
   typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;

@@ -1,0 +1,198 @@
+import type { ModuleMetadata, Type } from '@nestjs/common';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { RedisOptions } from 'iovalkey';
+import type { Serializer, SerializerClass } from '../codec/serializers/serializer.js';
+import type { Compressor, CompressorClass } from '../codec/compressors/compressor.js';
+import type {
+  ValkeyConnectionFactory,
+  ConnectionFactoryClass,
+} from '../connection/connection-factory-types.js';
+import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
+import type { ClientClass } from '../client/client-class.js';
+
+/**
+ * Builds the stored key from the user's key, the cache's `keyPrefix` and a `version`
+ * (django-valkey's `KEY_FUNCTION`). The default gives `${keyPrefix}:${version}:${key}`. `version` is a
+ * string (glob-escaped) when the key function builds a `SCAN` pattern.
+ */
+export type KeyFunction = (key: string, keyPrefix: string, version: number | string) => string;
+
+/** Recovers the user's key from a stored key (django-valkey's `REVERSE_KEY_FUNCTION`). */
+export type ReverseKeyFunction = (fullKey: string) => string;
+
+/** A Sentinel address: `[host, port]` as in the seed, or `{ host, port }`. */
+export type SentinelAddressConfig =
+  readonly [host: string, port: number] | { host: string; port: number };
+
+/**
+ * Options for the connections to the sentinels themselves (the seed's `SENTINEL_KWARGS`),
+ * not for the data nodes. Times are in seconds.
+ */
+export interface SentinelKwargs {
+  /** ACL user name for the sentinels. */
+  username?: string;
+  /** Password for the sentinels (`requirepass` in sentinel.conf). */
+  password?: string;
+  /** TLS for the sentinel connections (`true` for defaults, or Node TLS options). */
+  tls?: boolean | TlsOptions;
+  /** Timeout of one command to a sentinel, in seconds. */
+  socketTimeout?: number;
+  /** Timeout to open a connection to a sentinel, in seconds. */
+  socketConnectTimeout?: number;
+}
+
+/**
+ * Options accepted by the data-node connections (iovalkey `RedisOptions`, minus what the module
+ * owns). Checked at boot: `keyPrefix`, `host`, `port`, `path`, `db`, `commandTimeout`,
+ * `connectTimeout`, `name`, `role`, `lazyConnect`, `Connector`, `monitor` and every `sentinel*`
+ * option are rejected with the option to use instead (the cache's `keyPrefix`, the location URL,
+ * `socketTimeout`/`socketConnectTimeout`, `sentinels`/`sentinelKwargs`), as are valkey-py names
+ * (`max_connections`, `retry_on_timeout`, `health_check_interval`, …) and unknown keys.
+ */
+export type ConnectionPoolKwargs = Omit<
+  RedisOptions,
+  | 'sentinels'
+  | 'name'
+  | 'role'
+  | 'lazyConnect'
+  | 'Connector'
+  | 'keyPrefix'
+  | 'monitor'
+  | 'sentinelUsername'
+  | 'sentinelPassword'
+  | 'sentinelTLS'
+  | 'sentinelCommandTimeout'
+  | 'sentinelRetryStrategy'
+  | 'sentinelReconnectStrategy'
+  | 'sentinelMaxConnections'
+  | 'enableTLSForSentinelMode'
+  | 'failoverDetector'
+  | 'updateSentinels'
+  | 'preferredSlaves'
+>;
+
+/** A name or class accepted where the seed takes a dotted Python path. */
+export type Named<T> = string | T;
+
+/**
+ * The seed's `CACHES[alias]["OPTIONS"]`: everything about how a cache connects and encodes.
+ * Times are in seconds unless the name says otherwise.
+ */
+export interface CacheOptions {
+  /** `DefaultClient` (default), `SentinelClient`, or a class/name of your own. */
+  clientClass?: Named<ClientClass>;
+  /** This cache's connection factory; wins over the global `VALKEY_CONNECTION_FACTORY`. */
+  connectionFactory?: Named<ConnectionFactoryClass> | ValkeyConnectionFactory;
+  /** Pool class the factory builds (`ConnectionPool`, or `SentinelConnectionPool` for Sentinel). */
+  connectionPoolClass?: Named<ConnectionPoolClass>;
+  /** Extra options for every data-node connection (iovalkey options). */
+  connectionPoolKwargs?: ConnectionPoolKwargs;
+  /** Sentinels of the seed's `SENTINELS`: a non-empty list of `[host, port]` or `{ host, port }`. */
+  sentinels?: readonly SentinelAddressConfig[];
+  /** Options for the connections to the sentinels (`SENTINEL_KWARGS`). */
+  sentinelKwargs?: SentinelKwargs;
+  /** `json` (default), `msgpack`, a class, or an instance. */
+  serializer?: Named<SerializerClass> | Serializer;
+  /** `identity` (default), `zlib`, `gzip`, `brotli`, `zstd`, `lz4`, a class, or an instance. */
+  compressor?: Named<CompressorClass> | Compressor;
+  /** Minimum serialized length in bytes above which values are compressed. */
+  compressMinLength?: number;
+  /**
+   * Compression level passed to the compressor, checked at boot against its range: zlib -1..9
+   * (default 6), gzip 0..9 (6), brotli 0..11 (4), zstd -131072..22 (1), lz4 0..16 (0, no effect).
+   */
+  compressLevel?: number;
+  /** Turn connection and timeout errors into the call's fallback value. */
+  ignoreExceptions?: boolean;
+  /** Log the errors that `ignoreExceptions` swallowed (at warn level). */
+  logIgnoredExceptions?: boolean;
+  /**
+   * What a read does with a stored value it cannot decode (corrupt bytes, another serializer's
+   * or compressor's format, a truncated frame). `false` (default): it throws a
+   * `CacheDecodeError` naming the alias and the key. `true`: the value counts as missing: `get`
+   * returns its default, `getMany` and the set/hash reads leave it out, `getOrSet` computes the
+   * value and returns it (its `add` leaves the undecodable value in place, since it may belong to
+   * another service). Logged at warn level when `logIgnoredExceptions` is on. Never applies to
+   * `incr`/`decr`, which still throw. django-valkey has no such option (it always raises).
+   */
+  undecodableAsMiss?: boolean;
+  /** Upper bound on one command, in seconds (default 5). */
+  socketTimeout?: number;
+  /** Upper bound on opening a connection, in seconds (default 5). */
+  socketConnectTimeout?: number;
+  /** ACL user for the data nodes (a URL's own user name wins). */
+  username?: string;
+  /** Password for the data nodes (a URL's own password wins). */
+  password?: string;
+  /** Close this cache's connections when `close()` is called (default false: keep them). */
+  closeConnection?: boolean;
+  /**
+   * `true` (default): replicas only read. `false`: a write that fails on the primary is retried
+   * on the next listed server.
+   */
+  replicaReadOnly?: boolean;
+  /**
+   * `HerdClient` only (Django's `CACHE_HERD_TIMEOUT`): seconds a value outlives its logical
+   * expiry so that one caller refreshes it while the others keep the stale value. Default 60.
+   */
+  herdTimeout?: number;
+  /**
+   * `ValkeyClusterCache` only: where reads go, iovalkey's `scaleReads`: `'master'` (default),
+   * `'slave'` (replicas) or `'all'`.
+   */
+  scaleReads?: 'master' | 'slave' | 'all';
+}
+
+/** One entry of the seed's `CACHES`: a named cache. */
+export interface CacheConfig {
+  /**
+   * `ValkeyCache` (default) or its Django path `django_valkey.cache.ValkeyCache`;
+   * `ValkeyClusterCache` for a Valkey Cluster.
+   */
+  backend?: string;
+  /** One URL, a list (index 0 is the primary), or a comma-separated string of URLs. */
+  location: string | readonly string[];
+  /** Default expiry in seconds (fractions allowed); `null` never expires. Default 300 s. */
+  timeout?: number | null;
+  /** Prefix of every key (default `''`). */
+  keyPrefix?: string;
+  /** Default key version (default 1). */
+  version?: number;
+  /** Builds stored keys; default `${keyPrefix}:${version}:${key}`. */
+  keyFunction?: KeyFunction;
+  /** Inverse of `keyFunction`, used by `keys()` and `iterKeys()`. */
+  reverseKeyFunction?: ReverseKeyFunction;
+  /** The seed's `OPTIONS`. */
+  options?: CacheOptions;
+}
+
+/** The seed's `CACHES`: alias -> cache config. */
+export type CachesConfig = Record<string, CacheConfig>;
+
+/** Module-wide options of {@link CacheModule.forRoot}. */
+export interface CacheModuleOptions {
+  /**
+   * The global connection factory (`DJANGO_VALKEY_CONNECTION_FACTORY`), bound to the
+   * `VALKEY_CONNECTION_FACTORY` token: a class, a name, or an instance.
+   */
+  connectionFactory?: Named<ConnectionFactoryClass> | ValkeyConnectionFactory;
+  /** Register the module globally (its caches injectable everywhere). */
+  isGlobal?: boolean;
+}
+
+/** A class whose instance produces the caches config for {@link CacheModule.forRootAsync}. */
+export interface CachesConfigFactory {
+  createCachesConfig(): CachesConfig | Promise<CachesConfig>;
+}
+
+/** Options of {@link CacheModule.forRootAsync}. */
+export interface CacheModuleAsyncOptions
+  extends CacheModuleOptions, Pick<ModuleMetadata, 'imports'> {
+  /** The aliases the factory will return; each gets its own injection token. */
+  aliases: readonly string[];
+  /** Providers to inject into `useFactory`. */
+  inject?: Array<string | symbol | Type<unknown> | (abstract new (...args: never[]) => unknown)>;
+  useFactory?: (...args: never[]) => CachesConfig | Promise<CachesConfig>;
+  useClass?: Type<CachesConfigFactory>;
+  useExisting?: Type<CachesConfigFactory>;
+}

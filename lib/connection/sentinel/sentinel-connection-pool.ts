@@ -1,0 +1,542 @@
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import { Valkey, type RedisOptions } from 'iovalkey';
+import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
+import { closeClient, watchConnection } from '../connection-events.js';
+import type { ConnectionPoolParams, ValkeyPool } from '../connection-pool-types.js';
+import { errorMessage, noop, sleep } from '../../util/async-helpers.js';
+import { formatAddress, sameAddress, type NodeAddress } from '../node-address.js';
+import { ReadonlyRetryPolicy } from '../readonly-retry-policy.js';
+import { retire } from '../retire-client.js';
+import { FALLBACK_TIMEOUT_MS, sentinelConnectionOptions } from './sentinel-connection-options.js';
+import { deferredConnector, explainingSentinelConnector } from './sentinel-connectors.js';
+import { SentinelError } from './sentinel-error.js';
+import type { MonitorFailover, MonitorPrimaryChange, SentinelMonitor } from './sentinel-monitor.js';
+import { acquireMonitor, releaseMonitor } from './sentinel-monitor-registry.js';
+import {
+  nextEventId,
+  type SentinelPoolEventBase,
+  type SentinelPoolEventMap,
+} from './sentinel-pool-events.js';
+import type { ServiceState, SentinelTopologySnapshot } from './sentinel-service-state.js';
+
+/** How long a replica that left the rotation keeps its connection before `QUIT`, in ms. */
+const REPLICA_RETIRE_GRACE_MS = 250;
+
+interface ReplicaEntry {
+  readonly address: NodeAddress;
+  readonly client: Valkey;
+  admitted: boolean;
+  probing: boolean;
+  removed: boolean;
+  /** Settles when the first admission check finished (either way). */
+  readonly checked: Promise<void>;
+  markChecked(): void;
+}
+
+/**
+ * The seed's `valkey.sentinel.SentinelConnectionPool`, on iovalkey.
+ *
+ * **Primary role** (`?is_master=1`, the default): one iovalkey client in Sentinel mode
+ * (`role: 'master'`) that asks the sentinels for the primary, reconnects on `+switch-master`
+ * (iovalkey's `failoverDetector`, plus this pool dropping a connection still open to the old
+ * primary so that nothing more is acknowledged by it), treats a `READONLY` reply as "the primary
+ * moved" ({@link ReadonlyRetryPolicy}) and bounds every command by the cache's `socketTimeout`.
+ * When no sentinel answers, or none knows the service, the queued commands fail at once with a
+ * {@link SentinelError} and the next `acquire()` starts a fresh client.
+ *
+ * **Replica role** (`?is_master=0`): one plain client per replica that the sentinels report
+ * healthy (`SENTINEL REPLICAS`, skipping `s_down`/`o_down`/`disconnected` and a
+ * `master-link-status` other than `ok`) and that itself answers `ROLE` as a synced replica;
+ * `acquire()` rotates over those whose connection is up, round-robin from a random start. The set
+ * is refreshed on sentinel events (`+switch-master`, `+sdown`/`-sdown`, `+odown`, `+slave`,
+ * `+convert-to-slave`, …) and every {@link refreshIntervalMs}. With no usable replica it falls
+ * back to a primary client (valkey-py's `rotate_slaves`), so reads never wait for a replica.
+ *
+ * `acquire()` never blocks and opens nothing before it is first called. Before the first
+ * discovery of a replica pool has finished it returns a "bootstrap" client whose connection waits
+ * for that discovery and then goes to a healthy replica (or the primary when there is none):
+ * early reads queue for a few milliseconds instead of landing on the primary, and a `readonly`
+ * cache's first write is refused like every later one.
+ *
+ * Emits `failover`, `primary-changed` and `replicas-changed` ({@link SentinelPoolEventMap}) and
+ * logs them under the cache alias (`ValkeyCache:<alias>`); addresses only, never passwords.
+ */
+export class SentinelConnectionPool
+  extends EventEmitter<SentinelPoolEventMap>
+  implements ValkeyPool
+{
+  /** Marks pools that resolve their servers through Sentinel. */
+  static readonly sentinelAware: boolean = true;
+  /** Interval of the periodic refresh of the replica set, in ms. */
+  static refreshIntervalMs = 2000;
+  /**
+   * Move writes to the chosen replica as soon as the failover leader announces its promotion
+   * (`+failover-state-wait-promotion`, sent right after `REPLICAOF NO ONE`; or `+promoted-slave`)
+   * instead of at `+switch-master`: whatever the old primary acknowledges in between is lost when
+   * it resyncs. Undone if the failover aborts. Set to `false` to wait for `+switch-master`.
+   */
+  static followPromotion = true;
+
+  readonly role: 'primary' | 'replica';
+  /** The Sentinel service (primary group) name, from the location's host. */
+  readonly service: string;
+  /** The cache alias that first asked for this pool. */
+  readonly alias: string;
+  /** `READONLY` handling of the primary connections, with counters. */
+  readonly readonlyPolicy: ReadonlyRetryPolicy;
+
+  private readonly logger: Logger;
+  private readonly description: string;
+  private readonly sentinels: readonly NodeAddress[];
+  private readonly connection: ConnectionPoolKwargs;
+  private readonly sentinelOptions: ReturnType<typeof sentinelConnectionOptions>;
+  private readonly commandTimeoutMs: number;
+  private readonly monitor: SentinelMonitor;
+  private monitorUsed = false;
+  private primaryClient: Valkey | undefined;
+  private bootstrap: Valkey | undefined;
+  private readonly replicaEntries = new Map<string, ReplicaEntry>();
+  private readonly retiring = new Set<Valkey>();
+  private next = Math.floor(Math.random() * 1024);
+  private discovery: 'idle' | 'running' | 'done' = 'idle';
+  private fallingBack: boolean | undefined;
+  private closed = false;
+  private lastPrimaryAddress: NodeAddress | undefined;
+
+  constructor(params: ConnectionPoolParams) {
+    super();
+    this.setMaxListeners(0);
+    const { location } = params;
+    this.alias = params.alias;
+    this.role = params.isPrimary ? 'primary' : 'replica';
+    this.service = location.host;
+    if (!params.sentinels || params.sentinels.length === 0) {
+      throw new SentinelError(
+        `SentinelConnectionPool for cache '${params.alias}' got no sentinel addresses: use SentinelConnectionFactory ` +
+          `(it passes options.sentinels) and set options.sentinels`,
+      );
+    }
+    if (!this.service || location.path !== undefined) {
+      throw new SentinelError(
+        `SentinelConnectionPool for cache '${params.alias}' needs a location valkey://<service_name>/<db>`,
+      );
+    }
+    this.sentinels = params.sentinels.map((s) => ({ host: s.host, port: s.port }));
+    this.connection = params.connection;
+    this.sentinelOptions = sentinelConnectionOptions(params.sentinelKwargs);
+    this.commandTimeoutMs = params.connection.commandTimeout ?? FALLBACK_TIMEOUT_MS;
+    this.logger = new Logger(`ValkeyCache:${params.alias}`);
+    this.description =
+      `${this.role} of Sentinel service '${this.service}' (db ${location.db}, sentinels ` +
+      `${this.sentinels.map(formatAddress).join(', ')})`;
+    this.readonlyPolicy = new ReadonlyRetryPolicy((retry) =>
+      this.logger.warn(
+        retry
+          ? `the primary of '${this.service}' answered READONLY (it was demoted): reconnecting through the sentinels, resending once`
+          : `the primary of '${this.service}' still answers READONLY after a reconnect: failing the command`,
+      ),
+    );
+    const ctor = this.constructor as typeof SentinelConnectionPool;
+    this.monitor = acquireMonitor(
+      this.service,
+      this.sentinels,
+      params.sentinelKwargs,
+      ctor.refreshIntervalMs,
+      ctor.followPromotion,
+      this.logger,
+    );
+  }
+
+  acquire(): Valkey {
+    if (this.closed) throw new SentinelError(`the ${this.description} is closed`);
+    this.start();
+    if (this.role === 'primary') return this.primary();
+    if (this.discovery !== 'done') return this.bootstrapClient();
+    const ready = this.usableReplicas();
+    if (ready.length === 0) {
+      this.noteFallback(true);
+      return this.primary();
+    }
+    this.noteFallback(false);
+    this.next = (this.next + 1) % 1_000_000;
+    return ready[this.next % ready.length]!.client;
+  }
+
+  clients(): readonly Valkey[] {
+    const held: Valkey[] = [];
+    if (this.primaryClient) held.push(this.primaryClient);
+    if (this.bootstrap) held.push(this.bootstrap);
+    for (const entry of this.replicaEntries.values()) held.push(entry.client);
+    return held;
+  }
+
+  describe(): string {
+    return this.description;
+  }
+
+  /** Replicas reads currently rotate over (empty: they go to the primary). */
+  activeReplicas(): NodeAddress[] {
+    return this.usableReplicas().map((e) => e.address);
+  }
+
+  /** The address the primary connection is open to, or `null` while (re)connecting. */
+  connectedPrimary(): NodeAddress | null {
+    const stream = this.primaryClient?.status === 'ready' ? this.primaryClient.stream : undefined;
+    if (!stream?.remoteAddress || stream.remotePort === undefined) return null;
+    return { host: stream.remoteAddress.replace(/^::ffff:/, ''), port: stream.remotePort };
+  }
+
+  /** Asks the sentinels for the current primary and healthy replicas. */
+  async topology(): Promise<SentinelTopologySnapshot> {
+    if (this.closed) throw new SentinelError(`the ${this.description} is closed`);
+    this.useMonitor();
+    const state = await this.monitor.refresh();
+    return { primary: state.primary, replicas: [...state.replicas] };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.monitor.off('state', this.onState);
+    this.monitor.off('failover', this.onFailover);
+    this.monitor.off('primary-changed', this.onPrimaryChanged);
+    const clients = this.clients();
+    for (const client of this.retiring) client.disconnect();
+    this.retiring.clear();
+    this.primaryClient = undefined;
+    this.bootstrap = undefined;
+    for (const entry of this.replicaEntries.values()) entry.removed = true;
+    this.replicaEntries.clear();
+    await Promise.allSettled([releaseMonitor(this.monitor), ...clients.map((c) => closeClient(c))]);
+    this.removeAllListeners();
+  }
+
+  // -- lifecycle ----------------------------------------------------------------------------------
+
+  private useMonitor(): void {
+    if (this.monitorUsed) return;
+    this.monitorUsed = true;
+    this.monitor.on('state', this.onState);
+    this.monitor.on('failover', this.onFailover);
+    this.monitor.on('primary-changed', this.onPrimaryChanged);
+    this.monitor.start();
+  }
+
+  private start(): void {
+    this.useMonitor();
+    if (this.role === 'replica' && this.discovery === 'idle') this.discover();
+  }
+
+  /** First discovery of a replica pool: the sentinels' view, then each replica's own ROLE. */
+  private discover(): void {
+    this.discovery = 'running';
+    const deadline = this.connection.connectTimeout ?? FALLBACK_TIMEOUT_MS;
+    this.monitor
+      .refresh()
+      .then(async () => {
+        const checks = [...this.replicaEntries.values()].map((e) => e.checked);
+        await Promise.race([Promise.allSettled(checks), sleep(deadline)]);
+      })
+      .then(
+        () => {
+          if (this.closed) return;
+          this.discovery = 'done';
+          const bootstrap = this.bootstrap;
+          this.bootstrap = undefined;
+          if (bootstrap) this.retire(bootstrap, 0);
+          this.announceReplicas([], [], 'discovery');
+        },
+        () => {
+          // the bootstrap client fails its commands with the same error; try again on next use
+          if (!this.closed) this.discovery = 'idle';
+        },
+      );
+  }
+
+  // -- primary ------------------------------------------------------------------------------------
+
+  private primary(): Valkey {
+    const current = this.primaryClient;
+    if (current && current.status !== 'end') return current;
+    if (current) {
+      this.logger.warn(`opening a new connection to the primary of '${this.service}'`);
+      // releases what the ended client's connector still holds (its failover detector's
+      // sentinel connections, which would otherwise reconnect every 60 s forever)
+      current.disconnect();
+    }
+    const client = this.createPrimaryClient();
+    this.primaryClient = client;
+    return client;
+  }
+
+  private createPrimaryClient(): Valkey {
+    const sentinel = this.sentinelOptions;
+    const options: RedisOptions = {
+      ...this.connection,
+      retryStrategy:
+        this.connection.retryStrategy ?? ((times: number) => Math.min(times * 50, 500)),
+      sentinels: this.sentinels.map((s) => ({ host: s.host, port: s.port })),
+      name: this.service,
+      role: 'master',
+      failoverDetector: true,
+      // one pass over the sentinels, then fail the queued commands with a clear error
+      sentinelRetryStrategy: () => null,
+      reconnectOnError: (err: Error) => this.readonlyPolicy.decide(err),
+      lazyConnect: true,
+      Connector: explainingSentinelConnector(
+        () =>
+          this.monitor.refresh().then(
+            () => undefined,
+            (err: unknown) => (err instanceof SentinelError ? err.message : undefined),
+          ),
+        { connectTimeout: sentinel.connectTimeout, disconnectTimeout: sentinel.disconnectTimeout },
+      ),
+      enableTLSForSentinelMode: this.connection.tls !== undefined,
+      // iovalkey passes every address a sentinel names through natMap: send it to the new
+      // primary while some sentinels still name the old one, then apply the user's natMap
+      natMap: (key: string) => {
+        const i = key.lastIndexOf(':');
+        const named = { host: key.slice(0, i), port: Number(key.slice(i + 1)) };
+        const target = this.translate(this.monitor.redirect(named) ?? named);
+        return sameAddress(target, named) ? null : target;
+      },
+    };
+    if (sentinel.username !== undefined) options.sentinelUsername = sentinel.username;
+    if (sentinel.password !== undefined) options.sentinelPassword = sentinel.password;
+    if (sentinel.tls !== undefined) options.sentinelTLS = sentinel.tls;
+    options.sentinelCommandTimeout = sentinel.commandTimeout ?? this.commandTimeoutMs;
+    const client = new Valkey(options);
+    this.readonlyPolicy.attach(client);
+    watchConnection(client, this.alias, `the primary of Sentinel service '${this.service}'`);
+    client.on('ready', () => {
+      const now = this.connectedPrimary();
+      if (now && !sameAddress(now, this.lastPrimaryAddress)) {
+        if (this.lastPrimaryAddress) {
+          this.logger.log(
+            `writes of '${this.service}' now go to ${formatAddress(now)} (was ${formatAddress(this.lastPrimaryAddress)})`,
+          );
+        }
+        this.lastPrimaryAddress = now;
+      }
+    });
+    return client;
+  }
+
+  /** Applies the user's `natMap` (from `connectionPoolKwargs`) to an address a sentinel named. */
+  private translate(address: NodeAddress): NodeAddress {
+    const nat = this.connection.natMap;
+    if (!nat) return address;
+    const key = `${address.host}:${address.port}`;
+    const mapped = typeof nat === 'function' ? nat(key) : nat[key];
+    return mapped ? { host: mapped.host, port: mapped.port } : address;
+  }
+
+  private readonly onFailover = (e: MonitorFailover): void => {
+    if (this.role === 'primary') {
+      const what =
+        e.phase === 'start'
+          ? 'started'
+          : e.phase === 'promoted'
+            ? `promoted ${e.promoted ? formatAddress(e.promoted) : 'a replica'}`
+            : 'ended';
+      this.logger.warn(`failover of Sentinel service '${this.service}' ${what} (${e.reason})`);
+    }
+    this.emit('failover', {
+      ...this.base(e.id),
+      phase: e.phase,
+      reason: e.reason,
+      ...(e.promoted && { promoted: e.promoted }),
+    });
+  };
+
+  private readonly onPrimaryChanged = (e: MonitorPrimaryChange): void => {
+    if (this.role === 'primary') {
+      this.logger.warn(
+        `primary of Sentinel service '${this.service}' is now ${formatAddress(e.current)}` +
+          `${e.previous ? ` (was ${formatAddress(e.previous)})` : ''}: ${e.reason}`,
+      );
+    }
+    // A connection still open to the demoted primary must not get more acknowledgements from
+    // it: drop it now. Unanswered commands are resent to the new primary (what ran on the old
+    // one after the promotion is discarded when it resyncs, so this does not apply them twice).
+    const stream = this.primaryClient?.stream;
+    const remote = stream
+      ? { host: stream.remoteAddress ?? '', port: stream.remotePort ?? 0 }
+      : undefined;
+    if (
+      e.previous &&
+      stream &&
+      !stream.destroyed &&
+      (sameAddress(remote, e.previous) || sameAddress(remote, this.translate(e.previous)))
+    ) {
+      stream.destroy();
+    }
+    if (this.role === 'replica') {
+      for (const entry of this.replicaEntries.values()) {
+        if (sameAddress(entry.address, e.current)) this.removeReplica(entry, 'it was promoted');
+      }
+    }
+    this.emit('primary-changed', {
+      ...this.base(e.id),
+      previous: e.previous,
+      current: e.current,
+      reason: e.reason,
+    });
+  };
+
+  // -- replicas -----------------------------------------------------------------------------------
+
+  private bootstrapClient(): Valkey {
+    if (this.bootstrap && this.bootstrap.status !== 'end') return this.bootstrap;
+    const pick = async (): Promise<NodeAddress> => {
+      const state = this.monitor.state ?? (await this.monitor.refresh());
+      const replicas = state.replicas;
+      if (replicas.length > 0)
+        return this.translate(replicas[Math.floor(Math.random() * replicas.length)]!);
+      if (state.primary) return this.translate(state.primary);
+      throw new SentinelError(`Sentinel: service '${this.service}' has no primary`);
+    };
+    const client = new Valkey({
+      ...this.connection,
+      lazyConnect: true,
+      Connector: deferredConnector(pick, this.connection.tls),
+      retryStrategy: () => null,
+    });
+    client.on('error', noop);
+    this.bootstrap = client;
+    return client;
+  }
+
+  private usableReplicas(): ReplicaEntry[] {
+    const out: ReplicaEntry[] = [];
+    for (const entry of this.replicaEntries.values()) {
+      if (entry.admitted && entry.client.status === 'ready') out.push(entry);
+    }
+    return out;
+  }
+
+  private readonly onState = (state: ServiceState): void => {
+    if (this.role !== 'replica' || this.closed) return;
+    const wanted = new Map(state.replicas.map((a) => [formatAddress(a), a]));
+    for (const [key, entry] of this.replicaEntries) {
+      if (!wanted.has(key)) this.removeReplica(entry, 'the sentinels no longer report it healthy');
+    }
+    for (const [key, address] of wanted) {
+      const entry = this.replicaEntries.get(key);
+      if (!entry) this.addReplica(key, address);
+      else if (!entry.admitted && entry.client.status === 'ready') void this.check(entry);
+    }
+  };
+
+  private addReplica(key: string, address: NodeAddress): void {
+    const options: RedisOptions = {
+      // a read in flight when the connection drops gets one reconnect (a sentinel's CLIENT KILL
+      // during a failover), then fails instead of waiting for a replica that is gone
+      maxRetriesPerRequest: 1,
+      ...this.connection,
+      ...this.translate(address),
+    };
+    const client = new Valkey(options);
+    let markChecked = noop;
+    const checked = new Promise<void>((resolve) => {
+      markChecked = resolve;
+    });
+    const entry: ReplicaEntry = {
+      address,
+      client,
+      admitted: false,
+      probing: false,
+      removed: false,
+      checked,
+      markChecked,
+    };
+    this.replicaEntries.set(key, entry);
+    watchConnection(
+      client,
+      this.alias,
+      `replica ${formatAddress(address)} of Sentinel service '${this.service}'`,
+    );
+    client.on('ready', () => void this.check(entry));
+    client.on('close', () => {
+      entry.markChecked();
+      if (entry.admitted && !entry.removed) {
+        entry.admitted = false;
+        this.announceReplicas([], [address], 'connection lost');
+      }
+    });
+  }
+
+  /** Admits a replica once it answers ROLE as a replica in sync (or the primary is down). */
+  private async check(entry: ReplicaEntry): Promise<void> {
+    if (entry.probing || entry.removed || this.closed) return;
+    entry.probing = true;
+    let ok = false;
+    let why = '';
+    try {
+      const role = await entry.client.call('ROLE');
+      const [kind, , , state] = Array.isArray(role) ? role.map(String) : [];
+      ok = kind === 'slave' && (state === 'connected' || this.monitor.state?.primaryDown === true);
+      if (!ok) why = `ROLE says ${kind ?? '?'} ${state ?? ''}`.trim();
+    } catch (err) {
+      why = errorMessage(err);
+    } finally {
+      entry.probing = false;
+      entry.markChecked();
+    }
+    if (entry.removed || this.closed) return;
+    if (ok && !entry.admitted && entry.client.status === 'ready') {
+      entry.admitted = true;
+      this.announceReplicas([entry.address], [], 'replica in sync');
+    } else if (!ok && entry.admitted) {
+      entry.admitted = false;
+      this.announceReplicas([], [entry.address], why);
+    }
+  }
+
+  private removeReplica(entry: ReplicaEntry, why: string): void {
+    if (entry.removed) return;
+    entry.removed = true;
+    this.replicaEntries.delete(formatAddress(entry.address));
+    const wasAdmitted = entry.admitted;
+    entry.admitted = false;
+    entry.markChecked();
+    // a grace period first: a connection the sentinels just killed (CLIENT KILL during a
+    // failover) reconnects and resends what was in flight before it is told to QUIT
+    this.retire(entry.client, REPLICA_RETIRE_GRACE_MS);
+    if (wasAdmitted) this.announceReplicas([], [entry.address], why);
+  }
+
+  private announceReplicas(added: NodeAddress[], removed: NodeAddress[], why: string): void {
+    if (this.discovery !== 'done' || this.closed) return;
+    const replicas = this.activeReplicas();
+    if (added.length > 0 || removed.length > 0 || why === 'discovery') {
+      this.logger.log(
+        `reads of Sentinel service '${this.service}' go to ` +
+          `${replicas.length > 0 ? replicas.map(formatAddress).join(', ') : 'the primary (no usable replica)'}` +
+          ` (${why})`,
+      );
+      this.emit('replicas-changed', { ...this.base(nextEventId()), replicas, added, removed });
+    }
+    this.fallingBack = replicas.length === 0;
+  }
+
+  private noteFallback(falling: boolean): void {
+    if (this.fallingBack === falling) return;
+    this.fallingBack = falling;
+    if (falling)
+      this.logger.warn(
+        `no usable replica of Sentinel service '${this.service}': reading from the primary`,
+      );
+  }
+
+  /** Closes `client` in the background once its commands are answered; `close()` cuts it short. */
+  private retire(client: Valkey, graceMs: number): void {
+    this.retiring.add(client);
+    void retire(client, this.commandTimeoutMs, graceMs).finally(() => this.retiring.delete(client));
+  }
+
+  private base(id: number): SentinelPoolEventBase {
+    return { id, alias: this.alias, service: this.service, at: Date.now() };
+  }
+}

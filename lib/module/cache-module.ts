@@ -1,0 +1,154 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CacheHandler } from './cache-handler.js';
+import { CacheConfigError } from '../errors.js';
+import { CachingBinder } from '../caching/caching-binder.js';
+import type {
+  CacheModuleAsyncOptions,
+  CacheModuleOptions,
+  CachesConfig,
+  CachesConfigFactory,
+} from '../config/cache-config.js';
+import {
+  getCacheToken,
+  getSentinelClientToken,
+  VALKEY_CACHE_CONFIGS,
+  VALKEY_CACHES_OPTIONS,
+  VALKEY_CONNECTION_FACTORY,
+} from './tokens.js';
+import { validateCaches } from '../config/validate-caches.js';
+import { resolveGlobalFactory } from '../connection/resolve-global-factory.js';
+
+/**
+ * The Nest face of the module: one injectable `ValkeyCache` per alias of a Django-style `CACHES`
+ * map, a global connection factory (`VALKEY_CONNECTION_FACTORY`) that each cache may override,
+ * and the `SentinelClient` of each Sentinel cache. Configs are validated at bootstrap; no
+ * connection is opened before a cache is first used.
+ */
+@Module({})
+export class CacheModule {
+  /**
+   * Registers the caches of `caches` (alias -> config).
+   * @example
+   * CacheModule.forRoot({ default: { location: 'valkey://127.0.0.1:6379/1', timeout: 300 } })
+   */
+  static forRoot(caches: CachesConfig, moduleOptions: CacheModuleOptions = {}): DynamicModule {
+    return CacheModule.build(
+      Object.keys(caches),
+      { provide: VALKEY_CACHES_OPTIONS, useValue: caches },
+      moduleOptions,
+      [],
+    );
+  }
+
+  /**
+   * Registers caches whose config comes from other providers (e.g. `ConfigService`). The
+   * aliases are declared up front so each gets its token; boot fails when the factory's result
+   * does not have exactly those aliases.
+   */
+  static forRootAsync(options: CacheModuleAsyncOptions): DynamicModule {
+    const declared = [...options.aliases];
+    const check = (caches: CachesConfig): CachesConfig => {
+      const got = Object.keys(caches ?? {});
+      const missing = declared.filter((a) => !got.includes(a));
+      const extra = got.filter((a) => !declared.includes(a));
+      if (missing.length || extra.length) {
+        throw new CacheConfigError([
+          ...missing.map((alias) => ({
+            alias,
+            path: '',
+            message: 'declared in forRootAsync({ aliases }) but missing from the factory result',
+          })),
+          ...extra.map((alias) => ({
+            alias,
+            path: '',
+            message: `returned by the factory but not declared in forRootAsync({ aliases }) (declared: ${declared.join(', ')})`,
+          })),
+        ]);
+      }
+      return caches;
+    };
+    const extraProviders: Provider[] = [];
+    let cachesProvider: Provider;
+    if (options.useFactory) {
+      const useFactory = options.useFactory as (
+        ...args: unknown[]
+      ) => CachesConfig | Promise<CachesConfig>;
+      cachesProvider = {
+        provide: VALKEY_CACHES_OPTIONS,
+        useFactory: async (...args: unknown[]) => check(await useFactory(...args)),
+        inject: options.inject ?? [],
+      };
+    } else {
+      const cls = options.useClass ?? options.useExisting;
+      if (!cls)
+        throw new Error('CacheModule.forRootAsync() needs useFactory, useClass or useExisting');
+      if (options.useClass)
+        extraProviders.push({ provide: options.useClass, useClass: options.useClass });
+      cachesProvider = {
+        provide: VALKEY_CACHES_OPTIONS,
+        useFactory: async (f: CachesConfigFactory) => check(await f.createCachesConfig()),
+        inject: [cls],
+      };
+    }
+    return CacheModule.build(
+      declared,
+      cachesProvider,
+      options,
+      options.imports ?? [],
+      extraProviders,
+    );
+  }
+
+  private static build(
+    aliases: readonly string[],
+    cachesProvider: Provider,
+    moduleOptions: CacheModuleOptions,
+    imports: NonNullable<DynamicModule['imports']>,
+    extraProviders: Provider[] = [],
+  ): DynamicModule {
+    const perAlias: Provider[] = aliases.flatMap((alias) => [
+      {
+        provide: getCacheToken(alias),
+        useFactory: (h: CacheHandler) => h.get(alias),
+        inject: [CacheHandler],
+      },
+      {
+        provide: getSentinelClientToken(alias),
+        useFactory: (h: CacheHandler) => {
+          const client = h.client(alias);
+          return client.isSentinel ? client : null;
+        },
+        inject: [CacheHandler],
+      },
+    ]);
+    const providers: Provider[] = [
+      cachesProvider,
+      ...extraProviders,
+      {
+        provide: VALKEY_CACHE_CONFIGS,
+        useFactory: validateCaches,
+        inject: [VALKEY_CACHES_OPTIONS],
+      },
+      {
+        provide: VALKEY_CONNECTION_FACTORY,
+        useFactory: () => resolveGlobalFactory(moduleOptions.connectionFactory),
+      },
+      CacheHandler,
+      // @Cached methods and @UseCache routes of the application (lib/caching)
+      CachingBinder,
+      ...perAlias,
+    ];
+    return {
+      module: CacheModule,
+      global: moduleOptions.isGlobal ?? false,
+      imports: [DiscoveryModule, ...imports],
+      providers,
+      exports: [
+        VALKEY_CONNECTION_FACTORY,
+        CacheHandler,
+        ...perAlias.map((p) => (p as { provide: string }).provide),
+      ],
+    };
+  }
+}
