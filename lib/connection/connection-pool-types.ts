@@ -1,5 +1,6 @@
 import type { Valkey } from 'iovalkey';
 import type { ParsedLocation } from './location.js';
+import type { SentinelMonitors } from './sentinel/sentinel-monitor-registry.js';
 import type {
   ConnectionPoolKwargs,
   SentinelAddressConfig,
@@ -36,6 +37,11 @@ export interface ConnectionPoolParams {
   sentinels?: ReadonlyArray<{ host: string; port: number }>;
   /** `options.sentinelKwargs` (Sentinel pools only). */
   sentinelKwargs?: SentinelKwargs;
+  /**
+   * The monitors a Sentinel pool shares with the other pools of its factory (Sentinel pools
+   * only; a pool without it keeps its own).
+   */
+  sentinelMonitors?: SentinelMonitors;
   /** `true` when the pool serves the primary (`?is_master=1`, or index 0 of a plain location). */
   isPrimary: boolean;
 }

@@ -5,6 +5,7 @@ import { ConnectionFactory } from '../connection-factory.js';
 import type { ConnectionPoolClass, ConnectionPoolParams } from '../connection-pool-types.js';
 import { parseLocation, redactLocation, type ParsedLocation } from '../location.js';
 import { SentinelConnectionPool } from './sentinel-connection-pool.js';
+import { SentinelMonitors } from './sentinel-monitor-registry.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;
 
@@ -57,8 +58,9 @@ export function sentinelConfigProblems(cache: ResolvedCacheConfig, who: string):
       problems.push({
         path: at,
         message:
-          `'${shown}' has a port (${location.port}), but a Sentinel location names a service, not a server: ` +
-          `write valkey://${location.host}/${location.db} and list the sentinels' addresses in options.sentinels`,
+          `'${shown}' has a port (${location.port}), but the host part of a Sentinel location is the ` +
+          `service name the sentinels monitor, not a server: write valkey://<service_name>/${location.db} ` +
+          `(e.g. valkey://mymaster/${location.db}) and list the sentinels' addresses in options.sentinels`,
       });
     }
   });
@@ -75,6 +77,9 @@ export function sentinelConfigProblems(cache: ResolvedCacheConfig, who: string):
 export class SentinelConnectionFactory extends ConnectionFactory {
   /** Marks factories whose pools resolve servers through Sentinel. */
   static readonly sentinelAware = true;
+
+  /** The sentinel monitors of this factory's pools, closed with the factory. */
+  private readonly monitors = new SentinelMonitors();
 
   override get defaultPoolClass(): ConnectionPoolClass {
     return SentinelConnectionPool;
@@ -115,8 +120,14 @@ export class SentinelConnectionFactory extends ConnectionFactory {
       connection,
       sentinels: cache.sentinels ?? [],
       sentinelKwargs: resolveSentinelKwargs(cache.sentinelKwargs, cache),
+      sentinelMonitors: this.monitors,
       isPrimary: location.isMaster ?? true,
     };
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.monitors.close();
   }
 }
 

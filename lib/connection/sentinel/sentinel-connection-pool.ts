@@ -12,7 +12,7 @@ import { FALLBACK_TIMEOUT_MS, sentinelConnectionOptions } from './sentinel-conne
 import { deferredConnector, explainingSentinelConnector } from './sentinel-connectors.js';
 import { SentinelError } from './sentinel-error.js';
 import type { MonitorFailover, MonitorPrimaryChange, SentinelMonitor } from './sentinel-monitor.js';
-import { acquireMonitor, releaseMonitor } from './sentinel-monitor-registry.js';
+import { SentinelMonitors } from './sentinel-monitor-registry.js';
 import {
   nextEventId,
   type SentinelPoolEventBase,
@@ -92,8 +92,9 @@ export class SentinelConnectionPool
   private readonly connection: ConnectionPoolKwargs;
   private readonly sentinelOptions: ReturnType<typeof sentinelConnectionOptions>;
   private readonly commandTimeoutMs: number;
-  private readonly monitor: SentinelMonitor;
-  private monitorUsed = false;
+  private readonly sentinelKwargs: ConnectionPoolParams['sentinelKwargs'];
+  private readonly monitors: SentinelMonitors;
+  private acquiredMonitor: SentinelMonitor | undefined;
   private primaryClient: Valkey | undefined;
   private bootstrap: Valkey | undefined;
   private readonly replicaEntries = new Map<string, ReplicaEntry>();
@@ -137,15 +138,32 @@ export class SentinelConnectionPool
           : `the primary of '${this.service}' still answers READONLY after a reconnect: failing the command`,
       ),
     );
+    this.sentinelKwargs = params.sentinelKwargs;
+    this.monitors = params.sentinelMonitors ?? new SentinelMonitors();
+  }
+
+  /**
+   * The Sentinel monitor of this pool's service, acquired on first use (not at construction):
+   * a pool that is built and never used, e.g. in an app whose bootstrap fails later, holds
+   * nothing that needs closing.
+   */
+  private get monitor(): SentinelMonitor {
+    if (this.acquiredMonitor) return this.acquiredMonitor;
     const ctor = this.constructor as typeof SentinelConnectionPool;
-    this.monitor = acquireMonitor(
+    const monitor = this.monitors.acquire(
       this.service,
       this.sentinels,
-      params.sentinelKwargs,
+      this.sentinelKwargs,
       ctor.refreshIntervalMs,
       ctor.followPromotion,
       this.logger,
     );
+    this.acquiredMonitor = monitor;
+    monitor.on('state', this.onState);
+    monitor.on('failover', this.onFailover);
+    monitor.on('primary-changed', this.onPrimaryChanged);
+    monitor.start();
+    return monitor;
   }
 
   acquire(): Valkey {
@@ -190,7 +208,6 @@ export class SentinelConnectionPool
   /** Asks the sentinels for the current primary and healthy replicas. */
   async topology(): Promise<SentinelTopologySnapshot> {
     if (this.closed) throw new SentinelError(`the ${this.description} is closed`);
-    this.useMonitor();
     const state = await this.monitor.refresh();
     return { primary: state.primary, replicas: [...state.replicas] };
   }
@@ -198,9 +215,10 @@ export class SentinelConnectionPool
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.monitor.off('state', this.onState);
-    this.monitor.off('failover', this.onFailover);
-    this.monitor.off('primary-changed', this.onPrimaryChanged);
+    const monitor = this.acquiredMonitor;
+    monitor?.off('state', this.onState);
+    monitor?.off('failover', this.onFailover);
+    monitor?.off('primary-changed', this.onPrimaryChanged);
     const clients = this.clients();
     for (const client of this.retiring) client.disconnect();
     this.retiring.clear();
@@ -208,23 +226,17 @@ export class SentinelConnectionPool
     this.bootstrap = undefined;
     for (const entry of this.replicaEntries.values()) entry.removed = true;
     this.replicaEntries.clear();
-    await Promise.allSettled([releaseMonitor(this.monitor), ...clients.map((c) => closeClient(c))]);
+    await Promise.allSettled([
+      monitor && this.monitors.release(monitor),
+      ...clients.map((c) => closeClient(c)),
+    ]);
     this.removeAllListeners();
   }
 
   // -- lifecycle ----------------------------------------------------------------------------------
 
-  private useMonitor(): void {
-    if (this.monitorUsed) return;
-    this.monitorUsed = true;
-    this.monitor.on('state', this.onState);
-    this.monitor.on('failover', this.onFailover);
-    this.monitor.on('primary-changed', this.onPrimaryChanged);
-    this.monitor.start();
-  }
-
   private start(): void {
-    this.useMonitor();
+    void this.monitor; // acquired and started on first use
     if (this.role === 'replica' && this.discovery === 'idle') this.discover();
   }
 
