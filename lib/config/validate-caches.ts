@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import type { CacheConfig, SentinelAddressConfig } from './cache-config.js';
 import { CacheConfigError, type ConfigProblem } from '../errors.js';
@@ -70,6 +71,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Names other cache libraries use for an option of ours, with the unit ours takes. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  ttl: "'timeout' (seconds)",
+  expire: "'timeout' (seconds)",
+  expires: "'timeout' (seconds)",
+  prefix: "'keyPrefix'",
+  namespace: "'keyPrefix'",
+};
+
 function unknownKeys(
   value: unknown,
   known: readonly string[],
@@ -78,10 +88,15 @@ function unknownKeys(
 ): void {
   if (!isPlainObject(value)) return;
   for (const key of Object.keys(value)) {
-    if (!known.includes(key))
-      out.push({ path: `${prefix}${key}`, message: `unknown option${hint(key, known)}` });
+    if (known.includes(key)) continue;
+    const synonym = prefix === '' ? SYNONYMS[key.toLowerCase()] : undefined;
+    const suggestion = synonym === undefined ? hint(key, known) : ` (did you mean ${synonym}?)`;
+    out.push({ path: `${prefix}${key}`, message: `unknown option${suggestion}` });
   }
 }
+
+/** A `timeout` above this many seconds (30 days) is most likely meant in milliseconds. */
+export const SUSPICIOUS_TIMEOUT_SECONDS = 30 * 24 * 3600;
 
 function flatten(errors: readonly ValidationError[], prefix: string, out: Problem[]): void {
   for (const e of errors) {
@@ -428,5 +443,13 @@ export function validateCaches(caches: unknown): ResolvedCacheConfig[] {
     if (config) resolved.push(config);
   }
   if (problems.length > 0) throw new CacheConfigError(problems);
+  for (const config of resolved) {
+    if (config.timeout !== null && config.timeout > SUSPICIOUS_TIMEOUT_SECONDS) {
+      new Logger('CacheModule').warn(
+        `caches.${config.alias}.timeout is ${config.timeout} seconds (over 30 days): ` +
+          `timeouts are in seconds, not milliseconds`,
+      );
+    }
+  }
   return resolved;
 }

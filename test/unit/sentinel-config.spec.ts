@@ -109,7 +109,20 @@ describe('Sentinel configuration checked at boot', () => {
         },
       },
       path: 'caches.s.location',
-      message: /has a port \(26379\).*names a service, not a server.*valkey:\/\/svc\/0/,
+      message:
+        /has a port \(26379\).*host part of a Sentinel location is the service name.*valkey:\/\/<service_name>\/0/,
+    },
+    {
+      name: "a sentinel's own address as the location (never suggested as a service name)",
+      caches: {
+        s: {
+          location: 'valkey://127.0.0.1:26379/0',
+          options: { ...sentinelClient, sentinels: SENTINELS },
+        },
+      },
+      path: 'caches.s.location',
+      message:
+        /^(?!.*valkey:\/\/127\.0\.0\.1\/).*host part of a Sentinel location is the service name/,
     },
     {
       name: 'a port in the second URL of a list',
