@@ -68,6 +68,12 @@ function tlsHint(code: string, optionPath: string): string {
   if (/CERTIFICATE_REQUIRED/.test(code)) {
     return `the server requires a client certificate (tls-auth-clients): set ${optionPath}.cert and ${optionPath}.key`;
   }
+  if (/ALERT_HANDSHAKE_FAILURE/.test(code)) {
+    return (
+      `the server refused the handshake: it may require a client certificate (tls-auth-clients: ` +
+      `set ${optionPath}.cert and ${optionPath}.key), or a TLS version or cipher not offered here`
+    );
+  }
   if (/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR/.test(code)) {
     return `the server rejected the client certificate (${optionPath}.cert): it is not signed by a CA the server trusts`;
   }
