@@ -1,15 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { Valkey, type RedisOptions } from 'iovalkey';
+import { Valkey } from 'iovalkey';
 import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
-import { closeClient, watchConnection } from '../connection-events.js';
+import { closeClient } from '../connection-events.js';
 import type { ConnectionPoolParams, ValkeyPool } from '../connection-pool-types.js';
-import { errorMessage, noop, sleep } from '../../util/async-helpers.js';
+import { noop, sleep } from '../../util/async-helpers.js';
 import { formatAddress, sameAddress, type NodeAddress } from '../node-address.js';
 import { ReadonlyRetryPolicy } from '../readonly-retry-policy.js';
 import { retire } from '../retire-client.js';
 import { FALLBACK_TIMEOUT_MS, sentinelConnectionOptions } from './sentinel-connection-options.js';
-import { deferredConnector, explainingSentinelConnector } from './sentinel-connectors.js';
+import { deferredConnector } from './sentinel-connectors.js';
 import { SentinelError } from './sentinel-error.js';
 import type { MonitorFailover, MonitorPrimaryChange, SentinelMonitor } from './sentinel-monitor.js';
 import { SentinelMonitors } from './sentinel-monitor-registry.js';
@@ -18,21 +18,10 @@ import {
   type SentinelPoolEventBase,
   type SentinelPoolEventMap,
 } from './sentinel-pool-events.js';
+import { applyNatMap, socketAddress } from './sentinel-pool-servers.js';
+import { createSentinelPrimaryClient } from './sentinel-primary-client.js';
+import { SentinelReplicaSet } from './sentinel-replica-set.js';
 import type { ServiceState, SentinelTopologySnapshot } from './sentinel-service-state.js';
-
-/** How long a replica that left the rotation keeps its connection before `QUIT`, in ms. */
-const REPLICA_RETIRE_GRACE_MS = 250;
-
-interface ReplicaEntry {
-  readonly address: NodeAddress;
-  readonly client: Valkey;
-  admitted: boolean;
-  probing: boolean;
-  removed: boolean;
-  /** Settles when the first admission check finished (either way). */
-  readonly checked: Promise<void>;
-  markChecked(): void;
-}
 
 /**
  * The seed's `valkey.sentinel.SentinelConnectionPool`, on iovalkey.
@@ -47,11 +36,12 @@ interface ReplicaEntry {
  *
  * **Replica role** (`?is_master=0`): one plain client per replica that the sentinels report
  * healthy (`SENTINEL REPLICAS`, skipping `s_down`/`o_down`/`disconnected` and a
- * `master-link-status` other than `ok`) and that itself answers `ROLE` as a synced replica;
- * `acquire()` rotates over those whose connection is up, round-robin from a random start. The set
- * is refreshed on sentinel events (`+switch-master`, `+sdown`/`-sdown`, `+odown`, `+slave`,
- * `+convert-to-slave`, …) and every {@link refreshIntervalMs}. With no usable replica it falls
- * back to a primary client (valkey-py's `rotate_slaves`), so reads never wait for a replica.
+ * `master-link-status` other than `ok`) and that itself answers `ROLE` as a synced replica
+ * ({@link SentinelReplicaSet}); `acquire()` rotates over those whose connection is up,
+ * round-robin from a random start. The set is refreshed on sentinel events (`+switch-master`,
+ * `+sdown`/`-sdown`, `+odown`, `+slave`, `+convert-to-slave`, …) and every
+ * {@link refreshIntervalMs}. With no usable replica it falls back to a primary client
+ * (valkey-py's `rotate_slaves`), so reads never wait for a replica.
  *
  * `acquire()` never blocks and opens nothing before it is first called. Before the first
  * discovery of a replica pool has finished it returns a "bootstrap" client whose connection waits
@@ -97,9 +87,8 @@ export class SentinelConnectionPool
   private acquiredMonitor: SentinelMonitor | undefined;
   private primaryClient: Valkey | undefined;
   private bootstrap: Valkey | undefined;
-  private readonly replicaEntries = new Map<string, ReplicaEntry>();
+  private readonly replicaSet: SentinelReplicaSet;
   private readonly retiring = new Set<Valkey>();
-  private next = Math.floor(Math.random() * 1024);
   private discovery: 'idle' | 'running' | 'done' = 'idle';
   private fallingBack: boolean | undefined;
   private closed = false;
@@ -140,6 +129,15 @@ export class SentinelConnectionPool
     );
     this.sentinelKwargs = params.sentinelKwargs;
     this.monitors = params.sentinelMonitors ?? new SentinelMonitors();
+    this.replicaSet = new SentinelReplicaSet({
+      alias: this.alias,
+      service: this.service,
+      connection: this.connection,
+      translate: (address) => this.translate(address),
+      primaryDown: () => this.monitor.state?.primaryDown === true,
+      retire: (client, graceMs) => this.retire(client, graceMs),
+      changed: (added, removed, why) => this.announceReplicas(added, removed, why),
+    });
   }
 
   /**
@@ -171,21 +169,16 @@ export class SentinelConnectionPool
     this.start();
     if (this.role === 'primary') return this.primary();
     if (this.discovery !== 'done') return this.bootstrapClient();
-    const ready = this.usableReplicas();
-    if (ready.length === 0) {
-      this.noteFallback(true);
-      return this.primary();
-    }
-    this.noteFallback(false);
-    this.next = (this.next + 1) % 1_000_000;
-    return ready[this.next % ready.length]!.client;
+    const replica = this.replicaSet.pick();
+    this.noteFallback(replica === undefined);
+    return replica ?? this.primary();
   }
 
   clients(): readonly Valkey[] {
     const held: Valkey[] = [];
     if (this.primaryClient) held.push(this.primaryClient);
     if (this.bootstrap) held.push(this.bootstrap);
-    for (const entry of this.replicaEntries.values()) held.push(entry.client);
+    held.push(...this.replicaSet.clients());
     return held;
   }
 
@@ -195,14 +188,12 @@ export class SentinelConnectionPool
 
   /** Replicas reads currently rotate over (empty: they go to the primary). */
   activeReplicas(): NodeAddress[] {
-    return this.usableReplicas().map((e) => e.address);
+    return this.replicaSet.usable();
   }
 
   /** The address the primary connection is open to, or `null` while (re)connecting. */
   connectedPrimary(): NodeAddress | null {
-    const stream = this.primaryClient?.status === 'ready' ? this.primaryClient.stream : undefined;
-    if (!stream?.remoteAddress || stream.remotePort === undefined) return null;
-    return { host: stream.remoteAddress.replace(/^::ffff:/, ''), port: stream.remotePort };
+    return this.primaryClient?.status === 'ready' ? socketAddress(this.primaryClient) : null;
   }
 
   /** Asks the sentinels for the current primary and healthy replicas. */
@@ -224,8 +215,7 @@ export class SentinelConnectionPool
     this.retiring.clear();
     this.primaryClient = undefined;
     this.bootstrap = undefined;
-    for (const entry of this.replicaEntries.values()) entry.removed = true;
-    this.replicaEntries.clear();
+    this.replicaSet.clear();
     await Promise.allSettled([
       monitor && this.monitors.release(monitor),
       ...clients.map((c) => closeClient(c)),
@@ -247,8 +237,7 @@ export class SentinelConnectionPool
     this.monitor
       .refresh()
       .then(async () => {
-        const checks = [...this.replicaEntries.values()].map((e) => e.checked);
-        await Promise.race([Promise.allSettled(checks), sleep(deadline)]);
+        await Promise.race([this.replicaSet.firstChecks(), sleep(deadline)]);
       })
       .then(
         () => {
@@ -283,44 +272,17 @@ export class SentinelConnectionPool
   }
 
   private createPrimaryClient(): Valkey {
-    const sentinel = this.sentinelOptions;
-    const options: RedisOptions = {
-      ...this.connection,
-      retryStrategy:
-        this.connection.retryStrategy ?? ((times: number) => Math.min(times * 50, 500)),
-      sentinels: this.sentinels.map((s) => ({ host: s.host, port: s.port })),
-      name: this.service,
-      role: 'master',
-      failoverDetector: true,
-      // one pass over the sentinels, then fail the queued commands with a clear error
-      sentinelRetryStrategy: () => null,
-      reconnectOnError: (err: Error) => this.readonlyPolicy.decide(err),
-      lazyConnect: true,
-      Connector: explainingSentinelConnector(
-        () =>
-          this.monitor.refresh().then(
-            () => undefined,
-            (err: unknown) => (err instanceof SentinelError ? err.message : undefined),
-          ),
-        { connectTimeout: sentinel.connectTimeout, disconnectTimeout: sentinel.disconnectTimeout },
-      ),
-      enableTLSForSentinelMode: this.connection.tls !== undefined,
-      // iovalkey passes every address a sentinel names through natMap: send it to the new
-      // primary while some sentinels still name the old one, then apply the user's natMap
-      natMap: (key: string) => {
-        const i = key.lastIndexOf(':');
-        const named = { host: key.slice(0, i), port: Number(key.slice(i + 1)) };
-        const target = this.translate(this.monitor.redirect(named) ?? named);
-        return sameAddress(target, named) ? null : target;
-      },
-    };
-    if (sentinel.username !== undefined) options.sentinelUsername = sentinel.username;
-    if (sentinel.password !== undefined) options.sentinelPassword = sentinel.password;
-    if (sentinel.tls !== undefined) options.sentinelTLS = sentinel.tls;
-    options.sentinelCommandTimeout = sentinel.commandTimeout ?? this.commandTimeoutMs;
-    const client = new Valkey(options);
-    this.readonlyPolicy.attach(client);
-    watchConnection(client, this.alias, `the primary of Sentinel service '${this.service}'`);
+    const client = createSentinelPrimaryClient({
+      alias: this.alias,
+      service: this.service,
+      sentinels: this.sentinels,
+      connection: this.connection,
+      sentinelOptions: this.sentinelOptions,
+      commandTimeoutMs: this.commandTimeoutMs,
+      readonlyPolicy: this.readonlyPolicy,
+      monitor: () => this.monitor,
+      translate: (address) => this.translate(address),
+    });
     client.on('ready', () => {
       const now = this.connectedPrimary();
       if (now && !sameAddress(now, this.lastPrimaryAddress)) {
@@ -337,11 +299,7 @@ export class SentinelConnectionPool
 
   /** Applies the user's `natMap` (from `connectionPoolKwargs`) to an address a sentinel named. */
   private translate(address: NodeAddress): NodeAddress {
-    const nat = this.connection.natMap;
-    if (!nat) return address;
-    const key = `${address.host}:${address.port}`;
-    const mapped = typeof nat === 'function' ? nat(key) : nat[key];
-    return mapped ? { host: mapped.host, port: mapped.port } : address;
+    return applyNatMap(this.connection.natMap, address);
   }
 
   private readonly onFailover = (e: MonitorFailover): void => {
@@ -384,11 +342,7 @@ export class SentinelConnectionPool
     ) {
       stream.destroy();
     }
-    if (this.role === 'replica') {
-      for (const entry of this.replicaEntries.values()) {
-        if (sameAddress(entry.address, e.current)) this.removeReplica(entry, 'it was promoted');
-      }
-    }
+    if (this.role === 'replica') this.replicaSet.drop(e.current, 'it was promoted');
     this.emit('primary-changed', {
       ...this.base(e.id),
       previous: e.previous,
@@ -420,104 +374,10 @@ export class SentinelConnectionPool
     return client;
   }
 
-  private usableReplicas(): ReplicaEntry[] {
-    const out: ReplicaEntry[] = [];
-    for (const entry of this.replicaEntries.values()) {
-      if (entry.admitted && entry.client.status === 'ready') out.push(entry);
-    }
-    return out;
-  }
-
   private readonly onState = (state: ServiceState): void => {
     if (this.role !== 'replica' || this.closed) return;
-    const wanted = new Map(state.replicas.map((a) => [formatAddress(a), a]));
-    for (const [key, entry] of this.replicaEntries) {
-      if (!wanted.has(key)) this.removeReplica(entry, 'the sentinels no longer report it healthy');
-    }
-    for (const [key, address] of wanted) {
-      const entry = this.replicaEntries.get(key);
-      if (!entry) this.addReplica(key, address);
-      else if (!entry.admitted && entry.client.status === 'ready') void this.check(entry);
-    }
+    this.replicaSet.follow(state.replicas);
   };
-
-  private addReplica(key: string, address: NodeAddress): void {
-    const options: RedisOptions = {
-      // a read in flight when the connection drops gets one reconnect (a sentinel's CLIENT KILL
-      // during a failover), then fails instead of waiting for a replica that is gone
-      maxRetriesPerRequest: 1,
-      ...this.connection,
-      ...this.translate(address),
-    };
-    const client = new Valkey(options);
-    let markChecked = noop;
-    const checked = new Promise<void>((resolve) => {
-      markChecked = resolve;
-    });
-    const entry: ReplicaEntry = {
-      address,
-      client,
-      admitted: false,
-      probing: false,
-      removed: false,
-      checked,
-      markChecked,
-    };
-    this.replicaEntries.set(key, entry);
-    watchConnection(
-      client,
-      this.alias,
-      `replica ${formatAddress(address)} of Sentinel service '${this.service}'`,
-    );
-    client.on('ready', () => void this.check(entry));
-    client.on('close', () => {
-      entry.markChecked();
-      if (entry.admitted && !entry.removed) {
-        entry.admitted = false;
-        this.announceReplicas([], [address], 'connection lost');
-      }
-    });
-  }
-
-  /** Admits a replica once it answers ROLE as a replica in sync (or the primary is down). */
-  private async check(entry: ReplicaEntry): Promise<void> {
-    if (entry.probing || entry.removed || this.closed) return;
-    entry.probing = true;
-    let ok = false;
-    let why = '';
-    try {
-      const role = await entry.client.call('ROLE');
-      const [kind, , , state] = Array.isArray(role) ? role.map(String) : [];
-      ok = kind === 'slave' && (state === 'connected' || this.monitor.state?.primaryDown === true);
-      if (!ok) why = `ROLE says ${kind ?? '?'} ${state ?? ''}`.trim();
-    } catch (err) {
-      why = errorMessage(err);
-    } finally {
-      entry.probing = false;
-      entry.markChecked();
-    }
-    if (entry.removed || this.closed) return;
-    if (ok && !entry.admitted && entry.client.status === 'ready') {
-      entry.admitted = true;
-      this.announceReplicas([entry.address], [], 'replica in sync');
-    } else if (!ok && entry.admitted) {
-      entry.admitted = false;
-      this.announceReplicas([], [entry.address], why);
-    }
-  }
-
-  private removeReplica(entry: ReplicaEntry, why: string): void {
-    if (entry.removed) return;
-    entry.removed = true;
-    this.replicaEntries.delete(formatAddress(entry.address));
-    const wasAdmitted = entry.admitted;
-    entry.admitted = false;
-    entry.markChecked();
-    // a grace period first: a connection the sentinels just killed (CLIENT KILL during a
-    // failover) reconnects and resends what was in flight before it is told to QUIT
-    this.retire(entry.client, REPLICA_RETIRE_GRACE_MS);
-    if (wasAdmitted) this.announceReplicas([], [entry.address], why);
-  }
 
   private announceReplicas(added: NodeAddress[], removed: NodeAddress[], why: string): void {
     if (this.discovery !== 'done' || this.closed) return;
