@@ -91,6 +91,7 @@ export { CompressorError } from './codec/compressors/compressor.js';
 export { SentinelClient, expandSentinelLocation } from './client/sentinel-client.js';
 export { SentinelConnectionFactory } from './connection/sentinel/sentinel-connection-factory.js';
 export { SentinelConnectionPool } from './connection/sentinel/sentinel-connection-pool.js';
+export type { SentinelPool } from './connection/sentinel/sentinel-pool.js';
 export { SentinelError } from './connection/sentinel/sentinel-error.js';
 export { ReadonlyRetryPolicy } from './connection/readonly-retry-policy.js';
 export type { NodeAddress } from './connection/node-address.js';

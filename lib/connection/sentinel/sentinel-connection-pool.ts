@@ -3,13 +3,13 @@ import { Logger } from '@nestjs/common';
 import { Valkey } from 'iovalkey';
 import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
 import { closeClient } from '../connection-events.js';
-import type { ConnectionPoolParams, ValkeyPool } from '../connection-pool-types.js';
-import { noop, sleep } from '../../util/async-helpers.js';
+import type { ConnectionPoolParams } from '../connection-pool-types.js';
+import { sleep } from '../../util/async-helpers.js';
 import { formatAddress, sameAddress, type NodeAddress } from '../node-address.js';
 import { ReadonlyRetryPolicy } from '../readonly-retry-policy.js';
 import { retire } from '../retire-client.js';
 import { FALLBACK_TIMEOUT_MS, sentinelConnectionOptions } from './sentinel-connection-options.js';
-import { deferredConnector } from './sentinel-connectors.js';
+import { deferredClient } from './sentinel-connectors.js';
 import { SentinelError } from './sentinel-error.js';
 import type { MonitorFailover, MonitorPrimaryChange, SentinelMonitor } from './sentinel-monitor.js';
 import { SentinelMonitors } from './sentinel-monitor-registry.js';
@@ -18,7 +18,8 @@ import {
   type SentinelPoolEventBase,
   type SentinelPoolEventMap,
 } from './sentinel-pool-events.js';
-import { applyNatMap, socketAddress } from './sentinel-pool-servers.js';
+import { applyNatMap, poolServers, socketAddress } from './sentinel-pool-servers.js';
+import type { SentinelPool } from './sentinel-pool.js';
 import { createSentinelPrimaryClient } from './sentinel-primary-client.js';
 import { SentinelReplicaSet } from './sentinel-replica-set.js';
 import type { ServiceState, SentinelTopologySnapshot } from './sentinel-service-state.js';
@@ -49,12 +50,13 @@ import type { ServiceState, SentinelTopologySnapshot } from './sentinel-service-
  * early reads queue for a few milliseconds instead of landing on the primary, and a `readonly`
  * cache's first write is refused like every later one.
  *
- * Emits `failover`, `primary-changed` and `replicas-changed` ({@link SentinelPoolEventMap}) and
- * logs them under the cache alias (`ValkeyCache:<alias>`); addresses only, never passwords.
+ * {@link servers} says which servers the pool uses, as the sentinels name them. Emits `failover`,
+ * `primary-changed` and `replicas-changed` ({@link SentinelPoolEventMap}) and logs them under
+ * the cache alias (`ValkeyCache:<alias>`); addresses only, never passwords.
  */
 export class SentinelConnectionPool
   extends EventEmitter<SentinelPoolEventMap>
-  implements ValkeyPool
+  implements SentinelPool
 {
   /** Marks pools that resolve their servers through Sentinel. */
   static readonly sentinelAware: boolean = true;
@@ -189,6 +191,19 @@ export class SentinelConnectionPool
   /** Replicas reads currently rotate over (empty: they go to the primary). */
   activeReplicas(): NodeAddress[] {
     return this.replicaSet.usable();
+  }
+
+  /**
+   * The servers this pool sends commands to now, as the sentinels name them (before `natMap`):
+   * the primary for the primary pool; for the replica pool the replicas reads rotate over, or
+   * the primary while none is usable. Asks the sentinels when they have not answered yet (this
+   * opens no data-node connection); rejects with a {@link SentinelError} when none answers then.
+   */
+  async servers(): Promise<NodeAddress[]> {
+    if (this.closed) throw new SentinelError(`the ${this.description} is closed`);
+    const state = this.monitor.state ?? (await this.monitor.refresh());
+    const rotation = this.discovery === 'done' ? this.activeReplicas() : undefined;
+    return poolServers(this.role, state, rotation);
   }
 
   /** The address the primary connection is open to, or `null` while (re)connecting. */
@@ -355,27 +370,21 @@ export class SentinelConnectionPool
 
   private bootstrapClient(): Valkey {
     if (this.bootstrap && this.bootstrap.status !== 'end') return this.bootstrap;
-    const pick = async (): Promise<NodeAddress> => {
+    this.bootstrap = deferredClient(this.connection, async () => {
       const state = this.monitor.state ?? (await this.monitor.refresh());
       const replicas = state.replicas;
-      if (replicas.length > 0)
-        return this.translate(replicas[Math.floor(Math.random() * replicas.length)]!);
-      if (state.primary) return this.translate(state.primary);
-      throw new SentinelError(`Sentinel: service '${this.service}' has no primary`);
-    };
-    const client = new Valkey({
-      ...this.connection,
-      lazyConnect: true,
-      Connector: deferredConnector(pick, this.connection.tls),
-      retryStrategy: () => null,
+      const replica = replicas[Math.floor(Math.random() * replicas.length)];
+      const target = replica ?? state.primary;
+      if (!target) throw new SentinelError(`Sentinel: service '${this.service}' has no primary`);
+      return { address: this.translate(target), role: replica ? 'slave' : 'master' };
     });
-    client.on('error', noop);
-    this.bootstrap = client;
-    return client;
+    return this.bootstrap;
   }
 
   private readonly onState = (state: ServiceState): void => {
-    if (this.role !== 'replica' || this.closed) return;
+    // before the first use only the sentinels are asked (servers(), topology()): no replica
+    // connection is opened for them
+    if (this.role !== 'replica' || this.closed || this.discovery === 'idle') return;
     this.replicaSet.follow(state.replicas);
   };
 

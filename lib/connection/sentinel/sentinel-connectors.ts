@@ -1,8 +1,11 @@
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
-import { AbstractConnector, SentinelConnector, type RedisOptions } from 'iovalkey';
+import { AbstractConnector, SentinelConnector, Valkey, type RedisOptions } from 'iovalkey';
+import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
+import { noop } from '../../util/async-helpers.js';
 import type { NodeAddress } from '../node-address.js';
 import { explainResolution, SentinelError } from './sentinel-error.js';
+import { showServer } from './sentinel-pool-servers.js';
 
 type ConnectorOptions = ConstructorParameters<typeof SentinelConnector>[0];
 type NetStream = Awaited<ReturnType<AbstractConnector['connect']>>;
@@ -111,4 +114,27 @@ export function deferredConnector(
       return stream;
     }
   };
+}
+
+/**
+ * A client (no retries, errors swallowed) whose connection waits for `resolve()` and goes to the
+ * server it names; its `options` show that server once known, nothing before.
+ */
+export function deferredClient(
+  connection: ConnectionPoolKwargs,
+  resolve: () => Promise<{ address: NodeAddress; role: 'master' | 'slave' }>,
+): Valkey {
+  const client = new Valkey({
+    ...connection,
+    lazyConnect: true,
+    Connector: deferredConnector(async () => {
+      const { address, role } = await resolve();
+      showServer(client, address, role);
+      return address;
+    }, connection.tls),
+    retryStrategy: () => null,
+  });
+  showServer(client, null, null);
+  client.on('error', noop);
+  return client;
 }

@@ -7,6 +7,7 @@ import type { sentinelConnectionOptions } from './sentinel-connection-options.js
 import { explainingSentinelConnector } from './sentinel-connectors.js';
 import { SentinelError } from './sentinel-error.js';
 import type { SentinelMonitor } from './sentinel-monitor.js';
+import { showConnectedServer } from './sentinel-pool-servers.js';
 
 /** Everything the primary connection of a Sentinel pool is built from. */
 export interface PrimaryClientParams {
@@ -72,6 +73,7 @@ export function createSentinelPrimaryClient(p: PrimaryClientParams): Valkey {
   options.sentinelCommandTimeout = sentinel.commandTimeout ?? p.commandTimeoutMs;
   const client = new Valkey(options);
   p.readonlyPolicy.attach(client);
+  showConnectedServer(client);
   watchConnection(client, p.alias, `the primary of Sentinel service '${p.service}'`);
   return client;
 }

@@ -109,6 +109,8 @@ export class SentinelReplicaSet {
       maxRetriesPerRequest: 1,
       ...connection,
       ...this.context.translate(address),
+      // iovalkey reads `role` only in Sentinel mode; here it tells what the server is
+      role: 'slave',
     };
     const client = new Valkey(options);
     let markChecked = noop;
