@@ -7,7 +7,7 @@ import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
-import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
+import type { ConnectionPoolClass, ValkeyPool } from '../connection/connection-pool-types.js';
 import { splitLocations } from '../connection/location.js';
 import {
   SentinelConnectionFactory,
@@ -16,6 +16,7 @@ import {
 import type { NodeAddress } from '../connection/node-address.js';
 import { SentinelConnectionPool } from '../connection/sentinel/sentinel-connection-pool.js';
 import type { SentinelPoolEventMap } from '../connection/sentinel/sentinel-pool-events.js';
+import { isSentinelPool, type SentinelPool } from '../connection/sentinel/sentinel-pool.js';
 import type { SentinelTopologySnapshot } from '../connection/sentinel/sentinel-service-state.js';
 import { DefaultClient } from './default-client.js';
 
@@ -40,8 +41,9 @@ function defaultPoolClassOf(factory: ValkeyConnectionFactory): ConnectionPoolCla
  * that cannot resolve servers through Sentinel (Django finds out at the first connection).
  *
  * Injectable per alias with `@InjectSentinelClient(alias)` / `getSentinelClientToken(alias)`:
- * {@link primary} and {@link replicas} are the pools, {@link topology} asks the sentinels, and
- * {@link on} subscribes to `failover`, `primary-changed` and `replicas-changed`.
+ * {@link primary} (writes) and {@link replica} (reads) are the pools, each naming the servers it
+ * uses ({@link SentinelPool.servers}); {@link topology} asks the sentinels, and {@link on}
+ * subscribes to `failover`, `primary-changed` and `replicas-changed`.
  */
 export class SentinelClient extends DefaultClient {
   static override readonly defaultConnectionFactory: ConnectionFactoryClass =
@@ -99,6 +101,49 @@ export class SentinelClient extends DefaultClient {
     const urls = splitLocations(config.locations);
     if (typeof config.raw.location !== 'string' || urls.length !== 1) return urls;
     return expandSentinelLocation(urls[0]!);
+  }
+
+  /** The pool that takes writes (`?is_master=1`); its servers are the primary the sentinels name. */
+  override get primary(): SentinelPool {
+    return this.face(this.pools[0]!);
+  }
+
+  /**
+   * The pool that serves reads (`?is_master=0`); its servers are the replicas reads rotate over,
+   * or the primary while none is usable. With a location list: its second entry, or its only one.
+   */
+  get replica(): SentinelPool {
+    return this.face(this.pools[1] ?? this.pools[0]!);
+  }
+
+  /** The read pools as `DefaultClient` lists them: `[replica]` for a service URL. Pools, not servers. */
+  override get replicas(): readonly ValkeyPool[] {
+    return super.replicas;
+  }
+
+  /**
+   * `pool` itself when it can name its servers; for one that cannot (the testing kit's in-memory
+   * pools) a view of it whose `servers()` rejects with a {@link CacheError}, as {@link topology}.
+   */
+  private face(pool: ValkeyPool): SentinelPool {
+    if (isSentinelPool(pool)) return pool;
+    let face = this.faces.get(pool);
+    if (!face) {
+      const alias = this.alias;
+      face = {
+        role: pool.role,
+        acquire: () => pool.acquire(),
+        clients: () => pool.clients(),
+        describe: () => pool.describe(),
+        close: () => pool.close(),
+        servers: () =>
+          Promise.reject(
+            new CacheError('its pools do not resolve servers through Sentinel', alias),
+          ),
+      };
+      this.faces.set(pool, face);
+    }
+    return face;
   }
 
   /** The pools that are {@link SentinelConnectionPool}s, each once. */
@@ -164,6 +209,7 @@ export class SentinelClient extends DefaultClient {
   }
 
   private readonly wrapped = new Map<unknown, Array<{ event: string; wrapped: unknown }>>();
+  private readonly faces = new WeakMap<ValkeyPool, SentinelPool>();
 }
 
 /**

@@ -64,7 +64,7 @@ const { reconnects } = useFaultGuards({
     // reads go to the replica once the replica pool admitted it
     await fx.lenient.get('warm');
     const client = fx.app.get<SentinelClient>(getSentinelClientToken('lenient'));
-    const pool = client.replicas[0] as SentinelConnectionPool;
+    const pool = client.replica as SentinelConnectionPool;
     await waitFor(async () => (pool.activeReplicas().length === 1 ? true : undefined), {
       timeoutMs: 5000,
       what: 'the replica in the read rotation',

@@ -242,7 +242,7 @@ describe('Sentinel over TLS', () => {
     await cache.set('k', { over: 'tls' });
     await cache.get('k'); // the first read starts the replica pool's discovery
     const client = app.sentinelClient('default')!;
-    const replicaPool = client.replicas[0] as SentinelConnectionPool;
+    const replicaPool = client.replica as SentinelConnectionPool;
     const [replica] = topology.nodes.filter((n) => n !== topology.nodes[0]);
     await waitFor(async () => (replicaPool.activeReplicas().length === 1 ? true : undefined), {
       timeoutMs: 5000,

@@ -94,7 +94,7 @@ async function scenario(): Promise<Scenario> {
   const cache = app.cache('s');
   await cache.set('warm', 1);
   await cache.get('warm');
-  const pool = client.replicas[0] as SentinelConnectionPool;
+  const pool = client.replica as SentinelConnectionPool;
   await waitFor(async () => (pool.activeReplicas().length === 2 ? true : undefined), {
     timeoutMs: 5000,
     what: 'both replicas in the read rotation',

@@ -46,7 +46,7 @@ describe('replica pool: both replicas stopped, then back', () => {
   it('falls back to the primary within the command timeout and moves back when a replica returns', async () => {
     const cache = app.cache('s');
     const client = app.sentinelClient('s')!;
-    const pool = client.replicas[0] as SentinelConnectionPool;
+    const pool = client.replica as SentinelConnectionPool;
     const events: ReplicasChangedEvent[] = [];
     client.on('replicas-changed', (e) => events.push(e));
 

@@ -286,7 +286,9 @@ describe('the seed examples boot (TypeScript form)', () => {
       expect(client.isSentinel).toBe(true);
       expect(client.primary).toBeInstanceOf(SentinelConnectionPool);
       expect(client.primary.role).toBe('primary');
-      expect(client.replicas.map((p) => p.role)).toEqual(['replica']);
+      expect(client.replica).toBeInstanceOf(SentinelConnectionPool);
+      expect(client.replica.role).toBe('replica');
+      expect(client.replicas).toEqual([client.replica]);
       expect(client.primary.describe()).toContain("Sentinel service 'service_name'");
       expect(moduleRef.get(getSentinelClientToken('minimal'))).toBeInstanceOf(SentinelClient);
 
@@ -373,6 +375,8 @@ describe('SentinelClient location expansion', () => {
       const client = moduleRef.get<SentinelClient>(getSentinelClientToken('s'));
       expect(client.primary.role).toBe('primary');
       expect(client.replicas).toHaveLength(0);
+      // reads go to the only pool
+      expect(client.replica).toBe(client.primary);
     } finally {
       await moduleRef.close();
     }
@@ -387,12 +391,9 @@ describe('SentinelClient location expansion', () => {
     });
     try {
       const client = moduleRef.get<SentinelClient>(getSentinelClientToken('s'));
-      expect([client.primary.role, ...client.replicas.map((p) => p.role)]).toEqual([
-        'replica',
-        'replica',
-      ]);
+      expect([client.primary.role, client.replica.role]).toEqual(['replica', 'replica']);
       // same connection -> one shared pool
-      expect(client.replicas[0]).toBe(client.primary);
+      expect(client.replica).toBe(client.primary);
     } finally {
       await moduleRef.close();
     }
