@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import net from 'node:net';
 import { Logger, Module } from '@nestjs/common';
-import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
 import { jest } from '@jest/globals';
 import {
   CacheConfigError,
@@ -82,6 +82,20 @@ afterEach(() => {
   warnSpy.mockRestore();
 });
 
+/** Compiled modules still open; a failing test's are closed after it (no client left retrying). */
+const open = new Set<TestingModule>();
+function track(moduleRef: TestingModule): TestingModule {
+  open.add(moduleRef);
+  return moduleRef;
+}
+async function closeModule(moduleRef: TestingModule): Promise<void> {
+  open.delete(moduleRef);
+  await moduleRef.close();
+}
+afterEach(async () => {
+  await Promise.all([...open].map((m) => closeModule(m)));
+});
+
 const warnings = (): string[] => warnSpy.mock.calls.map((c: unknown[]) => String(c[0]));
 
 /** Sets then gets one value on each alias. */
@@ -107,18 +121,20 @@ describe('getConnectionFactoryToken', () => {
 
   it('resolves per alias by precedence: own factory > global set by the app > client default', async () => {
     const global = new ConnectionFactory();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CacheModule.forRoot(
-          {
-            ...CACHES,
-            other: { location: 'valkey://127.0.0.1:6399/2' },
-            sentinel2: { ...CACHES['sentinel']!, location: 'valkey://other/1' },
-          },
-          { connectionFactory: global },
-        ),
-      ],
-    }).compile();
+    const moduleRef = track(
+      await Test.createTestingModule({
+        imports: [
+          CacheModule.forRoot(
+            {
+              ...CACHES,
+              other: { location: 'valkey://127.0.0.1:6399/2' },
+              sentinel2: { ...CACHES['sentinel']!, location: 'valkey://other/1' },
+            },
+            { connectionFactory: global },
+          ),
+        ],
+      }).compile(),
+    );
     const token = (alias: string): ValkeyConnectionFactory =>
       moduleRef.get(getConnectionFactoryToken(alias));
     expect(token('default')).toBe(global);
@@ -128,26 +144,28 @@ describe('getConnectionFactoryToken', () => {
     expect(token('sentinel2')).toBe(token('sentinel'));
     // The cache is built with the factory under its token.
     expect(moduleRef.get(CacheHandler).client('sentinel').primary).toBeDefined();
-    await moduleRef.close();
+    await closeModule(moduleRef);
     expect(warnings()).toEqual([]); // the app's own configuration warns about nothing
     expect(connectSpy).not.toHaveBeenCalled();
   });
 
   it('without any global factory, a SentinelClient cache gets its class default', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CacheModule.forRoot({
-          default: CACHES['default']!,
-          s: {
-            location: 'valkey://mymaster/0',
-            options: { clientClass: 'SentinelClient', sentinels: SENTINELS },
-          },
-        }),
-      ],
-    }).compile();
+    const moduleRef = track(
+      await Test.createTestingModule({
+        imports: [
+          CacheModule.forRoot({
+            default: CACHES['default']!,
+            s: {
+              location: 'valkey://mymaster/0',
+              options: { clientClass: 'SentinelClient', sentinels: SENTINELS },
+            },
+          }),
+        ],
+      }).compile(),
+    );
     expect(moduleRef.get(getConnectionFactoryToken('s'))).toBeInstanceOf(SentinelConnectionFactory);
     expect(moduleRef.get(getConnectionFactoryToken('default')).constructor).toBe(ConnectionFactory);
-    await moduleRef.close();
+    await closeModule(moduleRef);
   });
 
   it('overridden for every alias: each cache runs on it, own Sentinel factory included, with no socket', async () => {
@@ -156,13 +174,13 @@ describe('getConnectionFactoryToken', () => {
     for (const alias of ALIASES) {
       builder = builder.overrideProvider(getConnectionFactoryToken(alias)).useValue(fake);
     }
-    const moduleRef = await builder.compile();
+    const moduleRef = track(await builder.compile());
     const handler = moduleRef.get(CacheHandler);
     expect(handler.client('sentinel')).toBeInstanceOf(SentinelClient);
     expect(handler.client('shards')).toBeInstanceOf(ShardClient);
     await roundTrips((a) => handler.get(a), ALIASES);
     expect([...new Set(fake.connected)].sort()).toEqual([...ALIASES].sort());
-    await moduleRef.close();
+    await closeModule(moduleRef);
     // An overriding value is closed by the module (once), like every factory a cache uses.
     expect(fake.closes).toBe(1);
     expect(connectSpy).not.toHaveBeenCalled();
@@ -170,15 +188,17 @@ describe('getConnectionFactoryToken', () => {
 
   it('overridden for one alias: only that cache moves; the others keep their factories', async () => {
     const fake = new RecordingFactory();
-    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(CACHES)] })
-      .overrideProvider(getConnectionFactoryToken('sentinel'))
-      .useValue(fake)
-      .compile();
+    const moduleRef = track(
+      await Test.createTestingModule({ imports: [CacheModule.forRoot(CACHES)] })
+        .overrideProvider(getConnectionFactoryToken('sentinel'))
+        .useValue(fake)
+        .compile(),
+    );
     const handler = moduleRef.get(CacheHandler);
     await roundTrips((a) => handler.get(a), ['sentinel']);
     expect(fake.connected).toEqual(['sentinel', 'sentinel']); // primary and replica pools
     expect(moduleRef.get(getConnectionFactoryToken('default')).constructor).toBe(ConnectionFactory);
-    await moduleRef.close();
+    await closeModule(moduleRef);
     expect(connectSpy).not.toHaveBeenCalled();
   });
 
@@ -225,16 +245,18 @@ describe('getConnectionFactoryToken', () => {
 
   it('forRootAsync registers one token per declared alias', async () => {
     const fake = new RecordingFactory();
-    const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRootAsync({ aliases: ALIASES, useFactory: () => CACHES })],
-    })
-      .overrideProvider(getConnectionFactoryToken('sentinel'))
-      .useValue(fake)
-      .compile();
+    const moduleRef = track(
+      await Test.createTestingModule({
+        imports: [CacheModule.forRootAsync({ aliases: ALIASES, useFactory: () => CACHES })],
+      })
+        .overrideProvider(getConnectionFactoryToken('sentinel'))
+        .useValue(fake)
+        .compile(),
+    );
     expect(moduleRef.get(getConnectionFactoryToken('sentinel'))).toBe(fake);
     expect(moduleRef.get(getConnectionFactoryToken('shards'))).toBeInstanceOf(ConnectionFactory);
     await roundTrips((a) => moduleRef.get(getCacheToken(a)), ['sentinel']);
-    await moduleRef.close();
+    await closeModule(moduleRef);
     expect(connectSpy).not.toHaveBeenCalled();
   });
 });
@@ -242,10 +264,12 @@ describe('getConnectionFactoryToken', () => {
 describe('overriding only VALKEY_CONNECTION_FACTORY', () => {
   it('leaves a cache with its own factory on it, and warns once naming the alias', async () => {
     const fake = new RecordingFactory();
-    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(CACHES)] })
-      .overrideProvider(VALKEY_CONNECTION_FACTORY)
-      .useValue(fake)
-      .compile();
+    const moduleRef = track(
+      await Test.createTestingModule({ imports: [CacheModule.forRoot(CACHES)] })
+        .overrideProvider(VALKEY_CONNECTION_FACTORY)
+        .useValue(fake)
+        .compile(),
+    );
     expect(moduleRef.get(getConnectionFactoryToken('default'))).toBe(fake);
     expect(moduleRef.get(getConnectionFactoryToken('shards'))).toBe(fake);
     expect(moduleRef.get(getConnectionFactoryToken('sentinel'))).toBeInstanceOf(
@@ -256,18 +280,20 @@ describe('overriding only VALKEY_CONNECTION_FACTORY', () => {
     expect(found[0]).toMatch(
       /caches\.sentinel: VALKEY_CONNECTION_FACTORY was overridden, but this cache's own options\.connectionFactory \('SentinelConnectionFactory'\) wins.*getConnectionFactoryToken\('sentinel'\)/,
     );
-    await moduleRef.close();
+    await closeModule(moduleRef);
     expect(connectSpy).not.toHaveBeenCalled(); // nothing used: nothing connected
   });
 
   it('does not warn when no cache names its own factory', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ default: CACHES['default']!, shards: CACHES['shards']! })],
-    })
-      .overrideProvider(VALKEY_CONNECTION_FACTORY)
-      .useValue(new InMemoryConnectionFactory())
-      .compile();
-    await moduleRef.close();
+    const moduleRef = track(
+      await Test.createTestingModule({
+        imports: [CacheModule.forRoot({ default: CACHES['default']!, shards: CACHES['shards']! })],
+      })
+        .overrideProvider(VALKEY_CONNECTION_FACTORY)
+        .useValue(new InMemoryConnectionFactory())
+        .compile(),
+    );
+    await closeModule(moduleRef);
     expect(warnings()).toEqual([]);
   });
 });
@@ -307,7 +333,7 @@ describe('useInMemoryCaches(builder)', () => {
       Test.createTestingModule({ imports: [AppModule] }),
       { factory: fake },
     );
-    const moduleRef = await builder.compile();
+    const moduleRef = track(await builder.compile());
     // Aliases are unique across the two CacheModules: look each up wherever it is.
     const cacheOf = (alias: string): ValkeyCache =>
       moduleRef.get(getCacheToken(alias), { strict: false });
@@ -324,7 +350,7 @@ describe('useInMemoryCaches(builder)', () => {
     expect(await fake.client('valkey://127.0.0.1:6399/1').get('app:1:k')).toBe(
       '{"alias":"default"}',
     );
-    await moduleRef.close();
+    await closeModule(moduleRef);
     expect(fake.closes).toBeGreaterThanOrEqual(1);
     expect(warnings().filter((w) => w.includes('VALKEY_CONNECTION_FACTORY'))).toEqual([]);
     expect(connectSpy).not.toHaveBeenCalled();
@@ -351,18 +377,18 @@ describe('useInMemoryCaches(builder)', () => {
 
   it('a per-alias override next to it still wins for that alias', async () => {
     const mine = new RecordingFactory();
-    const moduleRef = await useInMemoryCaches(
-      Test.createTestingModule({ imports: [CacheModule.forRoot(CACHES)] }),
-    )
-      .overrideProvider(getConnectionFactoryToken('default'))
-      .useValue(mine)
-      .compile();
+    const moduleRef = track(
+      await useInMemoryCaches(Test.createTestingModule({ imports: [CacheModule.forRoot(CACHES)] }))
+        .overrideProvider(getConnectionFactoryToken('default'))
+        .useValue(mine)
+        .compile(),
+    );
     await roundTrips((a) => moduleRef.get(getCacheToken(a)), ALIASES);
     expect([...new Set(mine.connected)]).toEqual(['default']);
     expect(moduleRef.get(getConnectionFactoryToken('sentinel'))).toBeInstanceOf(
       InMemoryConnectionFactory,
     );
-    await moduleRef.close();
+    await closeModule(moduleRef);
     expect(connectSpy).not.toHaveBeenCalled();
   });
 });
