@@ -183,6 +183,10 @@ describe('getConnectionFactoryToken', () => {
     await closeModule(moduleRef);
     // An overriding value is closed by the module (once), like every factory a cache uses.
     expect(fake.closes).toBe(1);
+    // Closing an in-memory factory only ends its connections: the data stays readable.
+    expect(await fake.client('valkey://127.0.0.1:6399/1').get('app:1:k')).toBe(
+      '{"alias":"default"}',
+    );
     expect(connectSpy).not.toHaveBeenCalled();
   });
 
