@@ -4,6 +4,7 @@ export { CacheHandler } from './module/cache-handler.js';
 export { InjectCache, InjectSentinelClient } from './module/decorators.js';
 export {
   getCacheToken,
+  getConnectionFactoryToken,
   getSentinelClientToken,
   VALKEY_CONNECTION_FACTORY,
 } from './module/tokens.js';

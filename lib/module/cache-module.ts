@@ -11,18 +11,23 @@ import type {
 } from '../config/cache-config.js';
 import {
   getCacheToken,
+  getConnectionFactoryToken,
   getSentinelClientToken,
+  VALKEY_ALIAS_FACTORIES,
   VALKEY_CACHE_CONFIGS,
   VALKEY_CACHES_OPTIONS,
   VALKEY_CONNECTION_FACTORY,
 } from './tokens.js';
 import { validateCaches } from '../config/validate-caches.js';
 import { resolveGlobalFactory } from '../connection/resolve-global-factory.js';
+import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
+import { ConnectionFactoryChoice, markConfiguredGlobal } from './connection-factory-choice.js';
 
 /**
  * The Nest face of the module: one injectable `ValkeyCache` per alias of a Django-style `CACHES`
  * map, a global connection factory (`VALKEY_CONNECTION_FACTORY`) that each cache may override,
- * and the `SentinelClient` of each Sentinel cache. Configs are validated at bootstrap; no
+ * the connection factory each cache is built with (`getConnectionFactoryToken(alias)`), and the
+ * `SentinelClient` of each Sentinel cache. Configs are validated at bootstrap; no
  * connection is opened before a cache is first used.
  */
 @Module({})
@@ -109,6 +114,11 @@ export class CacheModule {
   ): DynamicModule {
     const perAlias: Provider[] = aliases.flatMap((alias) => [
       {
+        provide: getConnectionFactoryToken(alias),
+        useFactory: (choice: ConnectionFactoryChoice) => choice.forAlias(alias),
+        inject: [ConnectionFactoryChoice],
+      },
+      {
         provide: getCacheToken(alias),
         useFactory: (h: CacheHandler) => h.get(alias),
         inject: [CacheHandler],
@@ -132,7 +142,15 @@ export class CacheModule {
       },
       {
         provide: VALKEY_CONNECTION_FACTORY,
-        useFactory: () => resolveGlobalFactory(moduleOptions.connectionFactory),
+        useFactory: () =>
+          markConfiguredGlobal(resolveGlobalFactory(moduleOptions.connectionFactory)),
+      },
+      ConnectionFactoryChoice,
+      {
+        provide: VALKEY_ALIAS_FACTORIES,
+        useFactory: (...factories: ValkeyConnectionFactory[]) =>
+          new Map(aliases.map((alias, i) => [alias, factories[i]])),
+        inject: aliases.map((alias) => getConnectionFactoryToken(alias)),
       },
       CacheHandler,
       // @Cached methods and @UseCache routes of the application (lib/caching)

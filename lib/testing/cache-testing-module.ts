@@ -36,7 +36,8 @@ function inMemory(config: CacheConfig): CacheConfig {
  * `VALKEY_CONNECTION_FACTORY` it also covers caches that name their own
  * `options.connectionFactory` (removed here) and `ValkeyClusterCache` caches (given an
  * {@link InMemoryClusterClient}). The factory is injectable as `InMemoryConnectionFactory` (and
- * as `VALKEY_CONNECTION_FACTORY`).
+ * as `VALKEY_CONNECTION_FACTORY`). To test an existing app module unchanged, use
+ * `useInMemoryCaches(builder)` instead.
  *
  * @example
  * const moduleRef = await Test.createTestingModule({

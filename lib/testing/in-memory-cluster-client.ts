@@ -10,9 +10,9 @@ import { splitLocations } from '../connection/location.js';
  * rules (multi-key calls are split per slot; `mset`, set operations and `smove` across slots are
  * refused as on a cluster), but every slot lives on one in-memory server, reached through the
  * connection factory (keyed by the first location, database 0) instead of an iovalkey
- * `Cluster`. `CacheTestingModule.forRoot()` gives it to every `ValkeyClusterCache`; with
- * `overrideProvider(VALKEY_CONNECTION_FACTORY)` set `options.clientClass: InMemoryClusterClient`
- * on those caches yourself. Not emulated: slot migration, MOVED/ASK, replicas (`scaleReads`).
+ * `Cluster`. `useInMemoryCaches()` and `CacheTestingModule.forRoot()` give it to every
+ * `ValkeyClusterCache`; with only a connection factory overridden, set
+ * `options.clientClass: InMemoryClusterClient` on those caches yourself. Not emulated: slot migration, MOVED/ASK, replicas (`scaleReads`).
  */
 export class InMemoryClusterClient extends ClusterClient {
   /** One pool, on the first startup node's location. */

@@ -109,17 +109,19 @@ class InMemoryPool extends SingleClientPool<InMemoryValkey> {
 }
 
 /**
- * A connection factory (the `VALKEY_CONNECTION_FACTORY` token's interface) whose connections are
- * {@link InMemoryValkey} clients on in-memory servers: no server, no socket, no cleanup. Use it
- * for an app's own tests:
+ * A connection factory whose connections are {@link InMemoryValkey} clients on in-memory
+ * servers: no server, no socket, no cleanup. Use it for an app's own tests, for every cache at
+ * once with `useInMemoryCaches(builder)`, or cache by cache:
  *
  * ```ts
  * Test.createTestingModule({ imports: [AppModule] })
- *   .overrideProvider(VALKEY_CONNECTION_FACTORY)
- *   .useClass(InMemoryConnectionFactory)
+ *   .overrideProvider(getConnectionFactoryToken('sessions'))
+ *   .useValue(new InMemoryConnectionFactory())
  * ```
  *
- * or `CacheTestingModule.forRoot(caches)`. Keyspaces are per location (`host:port`, the
+ * (the per-alias token reaches that cache whatever `options.connectionFactory` it names;
+ * overriding `VALKEY_CONNECTION_FACTORY` reaches only the caches that name none), or
+ * `CacheTestingModule.forRoot(caches)`. Keyspaces are per location (`host:port`, the
  * Sentinel service name, or the unix socket path) and database, shared by every cache that
  * points at the same place, as on real servers. A `DefaultClient`/`HerdClient` location list's
  * later entries are replicas of the first: they read the primary's data and refuse writes with
@@ -127,9 +129,8 @@ class InMemoryPool extends SingleClientPool<InMemoryValkey> {
  * replica pool read-only); each `ShardClient` location is its own server.
  *
  * Not served: `ValkeyClusterCache` caches (their `ClusterClient` makes its own connections; boot
- * fails with a config error saying so; `CacheTestingModule` runs them on the in-memory store
- * instead), and caches whose `options.connectionFactory` names another factory (the per-cache
- * factory wins over this global one: remove it in tests, or use `CacheTestingModule`).
+ * fails with a config error saying so; `useInMemoryCaches` and `CacheTestingModule` run them on
+ * the in-memory store instead).
  */
 export class InMemoryConnectionFactory implements ValkeyConnectionFactory {
   /** The in-memory servers this factory connects to. */
@@ -155,7 +156,7 @@ export class InMemoryConnectionFactory implements ValkeyConnectionFactory {
         {
           path: 'backend',
           message:
-            "a ValkeyClusterCache connects through its own iovalkey Cluster, not through a connection factory, so InMemoryConnectionFactory cannot serve it (it would reach a real cluster); in tests use CacheTestingModule.forRoot(caches), which runs it in memory, or set options.clientClass: InMemoryClusterClient from 'nestjs-valkey-cache/testing'",
+            "a ValkeyClusterCache connects through its own iovalkey Cluster, not through a connection factory, so InMemoryConnectionFactory cannot serve it (it would reach a real cluster); in tests use useInMemoryCaches(builder) or CacheTestingModule.forRoot(caches) from 'nestjs-valkey-cache/testing', which run it in memory, or set options.clientClass: InMemoryClusterClient",
         },
       ];
     }

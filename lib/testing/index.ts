@@ -1,6 +1,11 @@
 // nestjs-valkey-cache/testing: run an app's caches in memory in its own tests (any test runner).
 export { CacheTestingModule, type CacheTestingModuleOptions } from './cache-testing-module.js';
 export {
+  useInMemoryCaches,
+  type InMemoryCachesOptions,
+  type ProviderOverrides,
+} from './use-in-memory-caches.js';
+export {
   InMemoryConnectionFactory,
   InMemoryServers,
   type InMemoryConnectionFactoryOptions,

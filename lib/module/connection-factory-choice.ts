@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CacheError } from '../errors.js';
+import { VALKEY_CACHE_CONFIGS, VALKEY_CONNECTION_FACTORY } from './tokens.js';
+import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import type {
+  ConnectionFactoryClass,
+  ValkeyConnectionFactory,
+} from '../connection/connection-factory-types.js';
+import { isImplicit } from '../connection/implicit-factory.js';
+
+/** Global factories the module itself resolved from `moduleOptions.connectionFactory`. */
+const configuredGlobals = new WeakSet<ValkeyConnectionFactory>();
+
+/**
+ * Marks the value the module's own `VALKEY_CONNECTION_FACTORY` provider produced, so that an
+ * overriding value (a test's `overrideProvider`) can be told apart from it.
+ */
+export function markConfiguredGlobal<T extends ValkeyConnectionFactory>(factory: T): T {
+  configuredGlobals.add(factory);
+  return factory;
+}
+
+/**
+ * The default value of each alias's `getConnectionFactoryToken(alias)` in one `CacheModule`:
+ * the cache's own `options.connectionFactory` > the global `VALKEY_CONNECTION_FACTORY` when the
+ * app set one > the client class's `defaultConnectionFactory`. Factories made from a class are
+ * made once per class within the module (a class equal to the global factory's reuses it).
+ * When a test overrode the global token but a cache's own factory still wins, logs one warning
+ * naming the alias: that cache keeps connecting through its own factory.
+ */
+@Injectable()
+export class ConnectionFactoryChoice {
+  private readonly configs: ReadonlyMap<string, ResolvedCacheConfig>;
+  private readonly made = new Map<ConnectionFactoryClass, ValkeyConnectionFactory>();
+  private readonly logger = new Logger('CacheModule');
+
+  constructor(
+    @Inject(VALKEY_CACHE_CONFIGS) configs: ResolvedCacheConfig[],
+    @Inject(VALKEY_CONNECTION_FACTORY) private readonly globalFactory: ValkeyConnectionFactory,
+  ) {
+    this.configs = new Map(configs.map((c) => [c.alias, c]));
+  }
+
+  /** The factory of the cache `alias` by the precedence rules. */
+  forAlias(alias: string): ValkeyConnectionFactory {
+    const config = this.configs.get(alias);
+    if (!config) {
+      throw new CacheError(
+        `no cache config for this connection factory token; configured aliases: ${[...this.configs.keys()].join(', ')}`,
+        alias,
+      );
+    }
+    const own = config.connectionFactory;
+    if (own === undefined) {
+      if (!isImplicit(this.globalFactory)) return this.globalFactory;
+      return this.instanceOf(config.clientClass.defaultConnectionFactory);
+    }
+    const chosen = typeof own === 'function' ? this.instanceOf(own) : own;
+    if (chosen !== this.globalFactory && !configuredGlobals.has(this.globalFactory)) {
+      const name = typeof own === 'function' ? own.name : own.constructor.name;
+      this.logger.warn(
+        `caches.${alias}: VALKEY_CONNECTION_FACTORY was overridden, but this cache's own ` +
+          `options.connectionFactory ('${name}') wins, so it still connects through '${name}'; ` +
+          `override getConnectionFactoryToken('${alias}') to replace this cache's factory ` +
+          `(or use useInMemoryCaches() from 'nestjs-valkey-cache/testing' for every cache)`,
+      );
+    }
+    return chosen;
+  }
+
+  private instanceOf(cls: ConnectionFactoryClass): ValkeyConnectionFactory {
+    if (this.globalFactory.constructor === cls) return this.globalFactory;
+    let factory = this.made.get(cls);
+    if (!factory) {
+      factory = new cls();
+      this.made.set(cls, factory);
+    }
+    return factory;
+  }
+}
