@@ -33,18 +33,18 @@ export {
   type ConfigProblem,
 } from './errors.js';
 
-export {
-  ValkeyCache,
-  type CacheValue,
-  type Counter,
-  type IncrOptions,
-  type ScanOptions,
-  type SetOptions,
-  type SscanOptions,
-  type StoreOptions,
-  type Timeout,
-  type VersionOption,
-} from './cache/valkey-cache.js';
+export { ValkeyCache } from './cache/valkey-cache.js';
+export type {
+  CacheValue,
+  Counter,
+  IncrOptions,
+  ScanOptions,
+  SetOptions,
+  SscanOptions,
+  StoreOptions,
+  Timeout,
+  VersionOption,
+} from './cache/cache-options.js';
 export { CacheLock, LockError, LockNotOwnedError, type LockOptions } from './cache/cache-lock.js';
 
 export { DefaultClient, type ConnectionGroup } from './client/default-client.js';

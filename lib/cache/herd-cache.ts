@@ -4,15 +4,15 @@ import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import { setOwnProperty } from '../util/own-property.js';
 import { SingleFlight } from '../util/single-flight.js';
 import { toCacheError } from './to-cache-error.js';
-import {
-  ValkeyCache,
-  type CacheValue,
-  type Counter,
-  type IncrOptions,
-  type SetOptions,
-  type Timeout,
-  type VersionOption,
-} from './valkey-cache.js';
+import type {
+  CacheValue,
+  Counter,
+  IncrOptions,
+  SetOptions,
+  Timeout,
+  VersionOption,
+} from './cache-options.js';
+import { ValkeyCache } from './valkey-cache.js';
 
 /** Django's `CACHE_HERD_TIMEOUT` default, in seconds. */
 export const DEFAULT_HERD_TIMEOUT_SECONDS = 60;

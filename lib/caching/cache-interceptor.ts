@@ -8,7 +8,8 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { from, lastValueFrom, of, switchMap, type Observable } from 'rxjs';
-import type { Timeout, ValkeyCache } from '../cache/valkey-cache.js';
+import type { Timeout } from '../cache/cache-options.js';
+import type { ValkeyCache } from '../cache/valkey-cache.js';
 import { CacheArgumentError, CacheError } from '../errors.js';
 import { CacheHandler } from '../module/cache-handler.js';
 import type { RouteKeyFactory, RouteTimeoutFactory } from './cache-route-decorators.js';

@@ -1,5 +1,5 @@
 import { SetMetadata, type CustomDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Timeout } from '../cache/valkey-cache.js';
+import type { Timeout } from '../cache/cache-options.js';
 import {
   ROUTE_CACHE_ALIAS,
   ROUTE_CACHE_DISABLED,

@@ -1,4 +1,4 @@
-import type { Timeout } from '../cache/valkey-cache.js';
+import type { Timeout } from '../cache/cache-options.js';
 import { CacheArgumentError } from '../errors.js';
 import { DEFAULT_CACHE_ALIAS } from './caching-constants.js';
 import { cacheFor } from './handler-registry.js';

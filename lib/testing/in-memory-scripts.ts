@@ -1,6 +1,6 @@
 import { THROTTLER_INCREMENT } from '../adapters/throttler-script.js';
 import { EXTEND, RELEASE } from '../cache/cache-lock.js';
-import { INCR_ANY, INCR_EXISTING } from '../cache/valkey-cache.js';
+import { INCR_ANY, INCR_EXISTING } from '../cache/commands/counters.js';
 import type { InMemoryReply } from './in-memory-server.js';
 
 /** What a script emulation can do: run commands on the store, like Lua's `redis.call`. */

@@ -1,0 +1,56 @@
+/** A value that can be stored: anything the cache's serializer accepts (JSON by default). */
+export type CacheValue = unknown;
+
+/** `version` of a call; the cache's default `version` when omitted. */
+export interface VersionOption {
+  version?: number;
+}
+
+/** Options of {@link ValkeyCache.set}. */
+export interface SetOptions extends VersionOption {
+  /** Only set when the key does not exist (`SET NX`). */
+  nx?: boolean;
+  /** Only set when the key exists (`SET XX`). */
+  xx?: boolean;
+}
+
+/** Options of the `SCAN`-based calls ({@link ValkeyCache.iterKeys}, `keys`, `deletePattern`). */
+export interface ScanOptions extends VersionOption {
+  /** `COUNT` hint: keys examined per `SCAN` round trip (default 100). */
+  itersize?: number;
+}
+
+/** Options of {@link ValkeyCache.incr} and {@link ValkeyCache.decr}. */
+export interface IncrOptions extends VersionOption {
+  /** Count a missing key as 0 instead of throwing {@link CacheKeyNotFoundError}. */
+  ignoreKeyCheck?: boolean;
+}
+
+/** Options of the `*store` set commands: versions of the destination and of the source keys. */
+export interface StoreOptions extends VersionOption {
+  /** Version of the destination key (default: `version`, then the cache's version). */
+  versionDest?: number;
+  /** Version of the source keys (default: `version`, then the cache's version). */
+  versionKeys?: number;
+}
+
+/** Options of {@link ValkeyCache.sscan} and {@link ValkeyCache.sscanIter}. */
+export interface SscanOptions extends VersionOption {
+  /**
+   * Glob matched against the **encoded** members, as django-valkey does: a string pattern is
+   * serialized like a member (JSON `"bar*"` matches the string members starting with `bar`).
+   * Not allowed when the cache compresses values.
+   */
+  match?: string;
+  /** `COUNT` hint per `SSCAN` round trip (default 10, as Django). */
+  count?: number;
+}
+
+/**
+ * Expiry argument of a call, in **seconds** (fractions kept to the millisecond):
+ * omitted/`undefined` means the cache's default `timeout`, `null` never expires, `<= 0` deletes.
+ */
+export type Timeout = number | null | undefined;
+
+/** The result of {@link ValkeyCache.incr}: a `number`, or a `bigint` beyond 2^53. */
+export type Counter = number | bigint;
