@@ -1,11 +1,6 @@
 import { Controller, Get, Param, Post, UseInterceptors } from '@nestjs/common';
-import {
-  CacheInterceptor,
-  CacheRouteTimeout,
-  InjectCache,
-  UseCache,
-  ValkeyCache,
-} from '../lib/index.js';
+import { CacheInterceptor, CacheRouteTimeout, UseCache } from '../lib/caching/index.js';
+import { InjectCache, ValkeyCache } from '../lib/index.js';
 
 /** Seconds a greeting stays in the `sentinel` cache. */
 export const GREETING_TIMEOUT_SECONDS = 60;

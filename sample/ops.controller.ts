@@ -3,9 +3,8 @@ import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs
 import {
   InjectCache,
   InjectSentinelClient,
-  parseLocation,
-  type NodeAddress,
   type SentinelClient,
+  type SentinelTopologySnapshot,
   type ValkeyCache,
 } from '../lib/index.js';
 import { ValkeyHealthIndicator } from '../lib/health/index.js';
@@ -15,13 +14,9 @@ import { SAMPLE_ALIASES } from './sample.config.js';
 export const HEALTH_TIMEOUT_MS = 1000;
 
 /** Body of `GET /topology`. */
-export interface TopologyBody {
-  /** The Sentinel service name. */
+export interface TopologyBody extends SentinelTopologySnapshot {
+  /** The Sentinel service name (the host part of the cache's location). */
   readonly service: string;
-  /** The primary the sentinels report now (`null` when none answered). */
-  readonly primary: NodeAddress | null;
-  /** The replicas the sentinels report healthy. */
-  readonly replicas: readonly NodeAddress[];
 }
 
 /** Operations endpoints: Terminus health of every cache, and the Sentinel topology. */
@@ -51,7 +46,7 @@ export class OpsController {
   /** Where the Sentinel primary and the healthy replicas are right now, as the sentinels say. */
   @Get('topology')
   async topology(): Promise<TopologyBody> {
-    const service = parseLocation(this.sentinelCache.config.locations[0] ?? '').host;
+    const service = new URL(this.sentinelCache.config.locations[0] ?? '').hostname;
     return { service, ...(await this.sentinelClient.topology()) };
   }
 }

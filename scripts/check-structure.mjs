@@ -1,15 +1,18 @@
 // Structure checks of lib/ (run by `npm run lint`):
 // - no import circle, counting `import type` and `export ... from`;
 // - no import that runs up the layers (module -> cache -> client -> connection -> config/codec/util);
-// - no file over MAX_LINES lines.
+// - no file over MAX_LINES lines;
+// - the root entry (lib/index.ts) exports at most MAX_ROOT_NAMES names, values and types.
 // Prints every finding and exits 1 when there is one.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LIB = join(ROOT, 'lib');
 const MAX_LINES = 600;
+const MAX_ROOT_NAMES = 50;
 
 /**
  * Layer of each top-level entry of lib/ (higher may import lower or equal, never higher).
@@ -30,7 +33,7 @@ const LAYERS = {
   prometheus: 7,
   testing: 8,
   'index.ts': 9,
-  'extend.ts': 9,
+  extend: 9,
 };
 
 function walk(dir) {
@@ -110,11 +113,27 @@ function connect(v) {
 }
 for (const v of graph.keys()) if (!state.has(v)) connect(v);
 
+// Names the root entry exports, as the compiler resolves them (re-exports followed).
+const entry = join(LIB, 'index.ts');
+const program = ts.createProgram([entry], {
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  noEmit: true,
+});
+const checker = program.getTypeChecker();
+const rootNames = checker.getExportsOfModule(
+  checker.getSymbolAtLocation(program.getSourceFile(entry)),
+);
+if (rootNames.length > MAX_ROOT_NAMES) {
+  problems.push(`lib/index.ts exports ${rootNames.length} names (at most ${MAX_ROOT_NAMES})`);
+}
+
 if (problems.length > 0) {
   console.error(`check-structure: ${problems.length} problem(s) in lib/`);
   for (const p of problems) console.error(`- ${p}`);
   process.exit(1);
 }
 console.log(
-  `check-structure: ${files.length} files in lib/, no circle, no upward import, none over ${MAX_LINES} lines`,
+  `check-structure: ${files.length} files in lib/, no circle, no upward import, none over ${MAX_LINES} lines, ` +
+    `${rootNames.length} names in the root entry`,
 );

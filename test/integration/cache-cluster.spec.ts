@@ -16,12 +16,10 @@ import {
   CacheArgumentError,
   CacheConnectionError,
   CacheModule,
-  ClusterClient,
-  clusterSlot,
   getCacheToken,
-  ValkeyClusterCache,
   type ValkeyCache,
 } from '../../lib/index.js';
+import { ClusterClient, clusterSlot, ValkeyClusterCache } from '../../lib/extend/index.js';
 import { adminCommand } from '../harness/admin-command.js';
 import { startCluster, type ClusterTopology } from '../harness/cluster.js';
 import { waitFor } from '../harness/wait.js';

@@ -4,7 +4,9 @@
  * counters, and getOrSet running the factory once for 200 concurrent callers spread over four
  * independent caches (four Nest apps: in-process single flight plus the cross-process lock).
  */
-import { CacheArgumentError, HERD_MARKER, HerdCache, type ValkeyCache } from '../../lib/index.js';
+import { CacheArgumentError, type ValkeyCache } from '../../lib/index.js';
+import { HERD_MARKER } from '../../lib/cache/herd-cache.js';
+import { HerdCache } from '../../lib/extend/index.js';
 import { openCache, sleep, type CacheFixture } from './cache-support.js';
 
 const DB = 11;

@@ -9,11 +9,10 @@ import {
   CacheArgumentError,
   CacheModule,
   getCacheToken,
-  HashRing,
   ShardClient,
-  shardKeyOf,
   type ValkeyCache,
 } from '../../lib/index.js';
+import { HashRing, shardKeyOf } from '../../lib/extend/index.js';
 import { startStandalone, type StandaloneServer } from '../harness/standalone.js';
 import { commandCalls } from './cache-support.js';
 

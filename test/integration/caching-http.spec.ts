@@ -29,15 +29,14 @@ import { Test } from '@nestjs/testing';
 import type { Request } from 'express';
 import type { Valkey } from 'iovalkey';
 import request from 'supertest';
+import { CacheError, CacheModule } from '../../lib/index.js';
 import {
-  CacheError,
   CacheInterceptor,
-  CacheModule,
   CacheRouteKey,
   CacheRouteTimeout,
   NoRouteCache,
   UseCache,
-} from '../../lib/index.js';
+} from '../../lib/caching/index.js';
 import {
   DEFAULT_TIMEOUT_S,
   deadServerConfigs,

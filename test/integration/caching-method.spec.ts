@@ -13,11 +13,11 @@ import {
   CacheConnectionError,
   CacheError,
   CacheModule,
-  Cached,
   getCacheToken,
-  stableStringify,
   type ValkeyCache,
 } from '../../lib/index.js';
+import { Cached } from '../../lib/caching/index.js';
+import { stableStringify } from '../../lib/caching/stable-key.js';
 import {
   DEFAULT_TIMEOUT_S,
   deadServerConfigs,

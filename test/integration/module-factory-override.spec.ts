@@ -21,10 +21,10 @@ import {
   SentinelConnectionFactory,
   SentinelConnectionPool,
   VALKEY_CONNECTION_FACTORY,
-  ValkeyClusterCache,
   type CachesConfig,
   type ValkeyCache,
 } from '../../lib/index.js';
+import { ValkeyClusterCache } from '../../lib/extend/index.js';
 import {
   InMemoryClusterClient,
   InMemoryConnectionFactory,

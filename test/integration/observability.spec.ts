@@ -6,14 +6,13 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { CacheDecodeError, CacheHandler } from '../../lib/index.js';
 import {
-  CacheDecodeError,
-  CacheHandler,
   type ConnectionErrorEvent,
   type ConnectionEvent,
   type FailoverEvent,
   type PrimaryChangedEvent,
-} from '../../lib/index.js';
+} from '../../lib/extend/index.js';
 import { hubListenerCount } from '../../lib/cache/cache-events.js';
 import { registerCacheMetrics } from '../../lib/prometheus/index.js';
 import { allocatePort } from '../harness/ports.js';

@@ -5,14 +5,12 @@
  * the raw primary connection to detect commands applied twice by iovalkey's resend.
  */
 import { Valkey } from 'iovalkey';
+import { SentinelConnectionPool, type SentinelClient, type ValkeyCache } from '../../lib/index.js';
 import {
-  SentinelConnectionPool,
   type FailoverEvent,
   type NodeAddress,
   type PrimaryChangedEvent,
-  type SentinelClient,
-  type ValkeyCache,
-} from '../../lib/index.js';
+} from '../../lib/extend/index.js';
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
 import { waitFor } from '../harness/wait.js';
 import {

@@ -10,7 +10,7 @@
  */
 import { connect } from 'node:net';
 import { AbstractConnector, Valkey } from 'iovalkey';
-import { ReadonlyRetryPolicy } from '../../lib/index.js';
+import { ReadonlyRetryPolicy } from '../../lib/extend/index.js';
 import { adminCommand } from '../harness/admin-command.js';
 import { startStandalone, type StandaloneServer } from '../harness/standalone.js';
 import { waitFor } from '../harness/wait.js';

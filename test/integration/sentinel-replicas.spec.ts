@@ -3,7 +3,8 @@
  * stays healthy): reads fall back to the primary within the command timeout and move back to a
  * replica once it is in sync again.
  */
-import { SentinelConnectionPool, type ReplicasChangedEvent } from '../../lib/index.js';
+import { SentinelConnectionPool } from '../../lib/index.js';
+import { type ReplicasChangedEvent } from '../../lib/extend/index.js';
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
 import { waitFor } from '../harness/wait.js';
 import {

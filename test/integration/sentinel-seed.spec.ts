@@ -9,9 +9,9 @@ import {
   SentinelClient,
   SentinelConnectionPool,
   type CachesConfig,
-  type ReplicasChangedEvent,
   type ValkeyCache,
 } from '../../lib/index.js';
+import { type ReplicasChangedEvent } from '../../lib/extend/index.js';
 import { adminCommand } from '../harness/admin-command.js';
 import { sharedTopology } from '../harness/shared-topology.js';
 import { waitFor } from '../harness/wait.js';

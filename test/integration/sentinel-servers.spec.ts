@@ -6,12 +6,8 @@
  * topology.
  */
 import type { Valkey } from 'iovalkey';
-import {
-  SentinelConnectionPool,
-  type NodeAddress,
-  type SentinelClient,
-  type ValkeyCache,
-} from '../../lib/index.js';
+import { SentinelConnectionPool, type SentinelClient, type ValkeyCache } from '../../lib/index.js';
+import { type NodeAddress } from '../../lib/extend/index.js';
 import { adminCommand, parseFlatMap } from '../harness/admin-command.js';
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
 import { sharedTopology } from '../harness/shared-topology.js';

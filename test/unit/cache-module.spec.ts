@@ -14,9 +14,8 @@ import {
   VALKEY_CONNECTION_FACTORY,
   ValkeyCache,
   type CachesConfig,
-  type ResolvedCacheConfig,
-  type ValkeyPool,
 } from '../../lib/index.js';
+import { type ResolvedCacheConfig, type ValkeyPool } from '../../lib/extend/index.js';
 import { InMemoryConnectionFactory } from '../../lib/testing/index.js';
 
 const LOCAL = 'valkey://127.0.0.1:6399/1';

@@ -4,7 +4,7 @@
  * share a key; values with no stable form are refused.
  */
 import fc from 'fast-check';
-import { stableStringify } from '../../lib/index.js';
+import { stableStringify } from '../../lib/caching/stable-key.js';
 import { MAX_PLAIN_KEY_PART, stableKeyPart } from '../../lib/caching/stable-key.js';
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {

@@ -23,13 +23,15 @@ import {
   SentinelConnectionFactory,
   ShardClient,
   VALKEY_CONNECTION_FACTORY,
-  ValkeyClusterCache,
   type CachesConfig,
-  type ResolvedCacheConfig,
   type ValkeyCache,
+} from '../../lib/index.js';
+import {
+  ValkeyClusterCache,
+  type ResolvedCacheConfig,
   type ValkeyConnectionFactory,
   type ValkeyPool,
-} from '../../lib/index.js';
+} from '../../lib/extend/index.js';
 import {
   InMemoryClusterClient,
   InMemoryConnectionFactory,

@@ -3,13 +3,11 @@ import type { Valkey } from 'iovalkey';
 import { Registry } from 'prom-client';
 import {
   CACHE_OPERATIONS,
-  CacheEvents,
-  CacheMetrics,
-  LATENCY_BUCKETS_MS,
   type ConnectionErrorEvent,
   type ConnectionEvent,
-  type ValkeyCache,
-} from '../../lib/index.js';
+} from '../../lib/extend/index.js';
+import { CacheEvents, CacheMetrics, type ValkeyCache } from '../../lib/index.js';
+import { LATENCY_BUCKETS_MS } from '../../lib/cache/cache-metrics.js';
 import { hubListenerCount, reportConnectionEvents } from '../../lib/cache/cache-events.js';
 import { completesFailover } from '../../lib/cache/observe.js';
 import { registerCacheMetrics } from '../../lib/prometheus/index.js';

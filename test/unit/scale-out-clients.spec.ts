@@ -5,17 +5,14 @@
  */
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
+import { CacheHandler, CacheModule, HerdClient, ShardClient } from '../../lib/index.js';
 import {
-  CacheHandler,
-  CacheModule,
   ClusterClient,
   HashRing,
   HerdCache,
-  HerdClient,
-  ShardClient,
   shardKeyOf,
   ValkeyClusterCache,
-} from '../../lib/index.js';
+} from '../../lib/extend/index.js';
 import { bootError } from '../support/boot-error.js';
 
 describe('HashRing (django-valkey hash_ring.py)', () => {

@@ -5,18 +5,17 @@ import { Test } from '@nestjs/testing';
 import {
   CacheModule,
   ConnectionFactory,
-  ConnectionPool,
   DefaultClient,
   SentinelClient,
   SentinelConnectionFactory,
   SentinelConnectionPool,
-  expandSentinelLocation,
   getCacheToken,
   getSentinelClientToken,
   type CacheModuleOptions,
   type CachesConfig,
   type ValkeyCache,
 } from '../../lib/index.js';
+import { ConnectionPool, expandSentinelLocation } from '../../lib/extend/index.js';
 import { validateCaches } from '../../lib/config/validate-caches.js';
 import { parseLocation } from '../../lib/connection/location.js';
 import { resolveSentinelKwargs } from '../../lib/connection/sentinel/sentinel-connection-factory.js';

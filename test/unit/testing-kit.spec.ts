@@ -27,10 +27,9 @@ import {
   ShardClient,
   VALKEY_CONNECTION_FACTORY,
   ValkeyCache,
-  ValkeyClusterCache,
   type CachesConfig,
-  type ValkeyPool,
 } from '../../lib/index.js';
+import { ValkeyClusterCache, type ValkeyPool } from '../../lib/extend/index.js';
 import {
   CacheTestingModule,
   FakeClock,
