@@ -74,7 +74,7 @@ export type {
   ConnectionPoolParams,
   ValkeyPool,
 } from './connection/connection-pool-types.js';
-export { parseLocation, redactLocation, type ParsedLocation } from './connection/location.js';
+export { parseLocation, redactLocation, type ParsedLocation } from './config/location.js';
 
 export type { ResolvedCacheConfig } from './config/resolved-config.js';
 export {

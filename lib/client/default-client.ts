@@ -7,7 +7,7 @@ import type {
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
 import type { ValkeyPool } from '../connection/connection-pool-types.js';
-import { splitLocations } from '../connection/location.js';
+import { splitLocations } from '../config/location.js';
 import { globEscape } from '../util/glob.js';
 import { ValueCodec } from '../codec/value-codec.js';
 

@@ -8,7 +8,7 @@ import type {
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
 import type { ConnectionPoolClass, ValkeyPool } from '../connection/connection-pool-types.js';
-import { splitLocations } from '../connection/location.js';
+import { splitLocations } from '../config/location.js';
 import {
   SentinelConnectionFactory,
   sentinelConfigProblems,

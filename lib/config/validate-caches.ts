@@ -17,12 +17,7 @@ import type {
 } from '../connection/connection-factory-types.js';
 import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
 import { normalizeSentinels } from '../connection/connection-pool-types.js';
-import {
-  LocationError,
-  parseLocation,
-  redactLocation,
-  splitLocations,
-} from '../connection/location.js';
+import { LocationError, parseLocation, redactLocation, splitLocations } from './location.js';
 import {
   serializers,
   knownUnsupported as unsupportedSerializers,

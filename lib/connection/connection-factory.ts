@@ -3,7 +3,7 @@ import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ConfigProblem } from '../errors.js';
 import { ConnectionPool } from './connection-pool.js';
 import { connectionKey } from './connection-key.js';
-import { parseLocation, type ParsedLocation } from './location.js';
+import { parseLocation, type ParsedLocation } from '../config/location.js';
 import { RefCountedPools } from './ref-counted-pools.js';
 import type { ValkeyConnectionFactory } from './connection-factory-types.js';
 import type {

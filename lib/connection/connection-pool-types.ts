@@ -1,5 +1,5 @@
 import type { Valkey } from 'iovalkey';
-import type { ParsedLocation } from './location.js';
+import type { ParsedLocation } from '../config/location.js';
 import type { SentinelMonitors } from './sentinel/sentinel-monitor-registry.js';
 import type {
   ConnectionPoolKwargs,

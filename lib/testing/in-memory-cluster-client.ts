@@ -3,7 +3,7 @@ import { ClusterClient } from '../client/cluster-client.js';
 import { groupBySlot } from '../client/cluster-slot.js';
 import { DefaultClient, type ConnectionGroup } from '../client/default-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
-import { splitLocations } from '../connection/location.js';
+import { splitLocations } from '../config/location.js';
 
 /**
  * A `ClusterClient` for tests: the cache stays a `ValkeyClusterCache` with the cluster's key

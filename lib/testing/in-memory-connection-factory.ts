@@ -9,7 +9,7 @@ import {
   redactLocation,
   splitLocations,
   type ParsedLocation,
-} from '../connection/location.js';
+} from '../config/location.js';
 import { RefCountedPools } from '../connection/ref-counted-pools.js';
 import { SingleClientPool } from '../connection/single-client-pool.js';
 import { systemClock, type InMemoryClock } from './clock.js';

@@ -18,7 +18,7 @@ import {
   type ValkeyCache,
 } from '../../lib/index.js';
 import { validateCaches } from '../../lib/config/validate-caches.js';
-import { parseLocation } from '../../lib/connection/location.js';
+import { parseLocation } from '../../lib/config/location.js';
 import { resolveSentinelKwargs } from '../../lib/connection/sentinel/sentinel-connection-factory.js';
 import { ReadonlyRetryPolicy } from '../../lib/connection/readonly-retry-policy.js';
 import { sentinelConnectionOptions } from '../../lib/connection/sentinel/sentinel-connection-options.js';

@@ -3,7 +3,7 @@ import type { ConfigProblem } from '../../errors.js';
 import type { ResolvedCacheConfig } from '../../config/resolved-config.js';
 import { ConnectionFactory } from '../connection-factory.js';
 import type { ConnectionPoolClass, ConnectionPoolParams } from '../connection-pool-types.js';
-import { parseLocation, redactLocation, type ParsedLocation } from '../location.js';
+import { parseLocation, redactLocation, type ParsedLocation } from '../../config/location.js';
 import { SentinelConnectionPool } from './sentinel-connection-pool.js';
 import { SentinelMonitors } from './sentinel-monitor-registry.js';
 
