@@ -8,7 +8,6 @@ import type {
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
 import type { ConnectionPoolClass, ValkeyPool } from '../connection/connection-pool-types.js';
-import { splitLocations } from '../config/location.js';
 import {
   SentinelConnectionFactory,
   sentinelConfigProblems,
@@ -98,8 +97,8 @@ export class SentinelClient extends DefaultClient {
    * comma-separated string of several URLs is used as given, as django-valkey does.
    */
   protected override locationsFor(config: ResolvedCacheConfig): string[] {
-    const urls = splitLocations(config.locations);
-    if (typeof config.raw.location !== 'string' || urls.length !== 1) return urls;
+    const urls = [...config.locations];
+    if (config.locationIsList || urls.length !== 1) return urls;
     return expandSentinelLocation(urls[0]!);
   }
 

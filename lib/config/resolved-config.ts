@@ -1,5 +1,4 @@
 import type {
-  CacheConfig,
   ConnectionPoolKwargs,
   KeyFunction,
   ReverseKeyFunction,
@@ -20,9 +19,13 @@ import type { Serializer } from '../codec/serializers/serializer.js';
  */
 export interface ResolvedCacheConfig {
   readonly alias: string;
-  /** The config as the user wrote it. */
-  readonly raw: CacheConfig;
+  /** The location URLs, split and trimmed. */
   readonly locations: readonly string[];
+  /**
+   * `true` when `location` was written as a list: error paths are then `location[i]`, and
+   * `SentinelClient` uses a one-URL list as given instead of expanding it.
+   */
+  readonly locationIsList: boolean;
   /** Default expiry in seconds; `null` never expires. */
   readonly timeout: number | null;
   readonly keyPrefix: string;
@@ -66,3 +69,11 @@ export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_SOCKET_TIMEOUT_SECONDS = 5;
 /** Default bound of opening a connection, in seconds. */
 export const DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS = 5;
+
+/** Where location `index` sits in the cache config, for error paths (`location` or `location[1]`). */
+export function locationPath(
+  cache: Pick<ResolvedCacheConfig, 'locationIsList'>,
+  index: number,
+): string {
+  return cache.locationIsList ? `location[${index}]` : 'location';
+}

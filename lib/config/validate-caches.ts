@@ -33,6 +33,7 @@ import {
   DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
   DEFAULT_SOCKET_TIMEOUT_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
+  locationPath,
   type ResolvedCacheConfig,
 } from './resolved-config.js';
 
@@ -294,13 +295,16 @@ function resolveCache(
   ) {
     out.push({ path: 'location', message: 'is empty' });
   }
+  const locationIsList = Array.isArray(config.location);
   locations.forEach((url, i) => {
     try {
       parseLocation(url);
     } catch (err) {
       if (!(err instanceof LocationError)) throw err;
-      const at = Array.isArray(config.location) ? `location[${i}]` : 'location';
-      out.push({ path: at, message: `${err.message} (in '${redactLocation(url)}')` });
+      out.push({
+        path: locationPath({ locationIsList }, i),
+        message: `${err.message} (in '${redactLocation(url)}')`,
+      });
     }
   });
 
@@ -365,8 +369,8 @@ function resolveCache(
 
   const resolved: ResolvedCacheConfig = {
     alias,
-    raw: config,
     locations,
+    locationIsList,
     timeout: config.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : config.timeout,
     keyPrefix: config.keyPrefix ?? '',
     version: config.version ?? 1,

@@ -1,6 +1,6 @@
 import type { SentinelKwargs } from '../../config/cache-config.js';
 import type { ConfigProblem } from '../../errors.js';
-import type { ResolvedCacheConfig } from '../../config/resolved-config.js';
+import { locationPath, type ResolvedCacheConfig } from '../../config/resolved-config.js';
 import { ConnectionFactory } from '../connection-factory.js';
 import type { ConnectionPoolClass, ConnectionPoolParams } from '../connection-pool-types.js';
 import { parseLocation, redactLocation, type ParsedLocation } from '../../config/location.js';
@@ -8,11 +8,6 @@ import { SentinelConnectionPool } from './sentinel-connection-pool.js';
 import { SentinelMonitors } from './sentinel-monitor-registry.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;
-
-/** Where a location URL sits in a cache config, for error paths (`location` or `location[1]`). */
-export function locationPath(cache: ResolvedCacheConfig, index: number): string {
-  return Array.isArray(cache.raw.location) ? `location[${index}]` : 'location';
-}
 
 /** The name of a class (or of an instance's class) for messages. */
 function className(value: unknown): string {
@@ -27,7 +22,7 @@ function className(value: unknown): string {
  */
 export function sentinelConfigProblems(cache: ResolvedCacheConfig, who: string): Problem[] {
   const problems: Problem[] = [];
-  if (cache.raw.options?.sentinels === undefined) {
+  if (cache.sentinels === undefined) {
     problems.push({
       path: 'options.sentinels',
       message:
