@@ -4,12 +4,7 @@ import { ShardClient } from '../client/shard-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 import type { ValkeyPool } from '../connection/connection-pool-types.js';
-import {
-  parseLocation,
-  redactLocation,
-  splitLocations,
-  type ParsedLocation,
-} from '../config/location.js';
+import { parseLocation, redactLocation, type ParsedLocation } from '../config/location.js';
 import { RefCountedPools } from '../connection/ref-counted-pools.js';
 import { SingleClientPool } from '../connection/single-client-pool.js';
 import { systemClock, type InMemoryClock } from './clock.js';
@@ -166,7 +161,7 @@ export class InMemoryConnectionFactory implements ValkeyConnectionFactory {
   connect(url: string, cache: ResolvedCacheConfig): ValkeyPool {
     const location = parseLocation(url);
     const id = identity(location);
-    const first = splitLocations(cache.locations)[0];
+    const first = cache.locations[0];
     const primaryId = first === undefined ? id : identity(first);
     const cls = cache.clientClass as unknown;
     const sharded =
