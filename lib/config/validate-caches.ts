@@ -4,12 +4,6 @@ import type { CacheConfig, SentinelAddressConfig } from './cache-config.js';
 import { CacheConfigError, type ConfigProblem } from '../errors.js';
 import type { ClientClass } from '../client/client-class.js';
 import { clientClasses } from '../client/client-registry.js';
-import {
-  compressors,
-  knownUnsupported as unsupportedCompressors,
-} from '../codec/compressors/compressor-registry.js';
-import type { Compressor } from '../codec/compressors/compressor.js';
-import type { LevelRange } from '../codec/compressors/base-compressor.js';
 import { connectionFactories, connectionPools } from '../connection/pool-registry.js';
 import type {
   ConnectionFactoryClass,
@@ -18,16 +12,13 @@ import type {
 import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
 import { normalizeSentinels } from '../connection/connection-pool-types.js';
 import { LocationError, parseLocation, redactLocation, splitLocations } from './location.js';
-import {
-  serializers,
-  knownUnsupported as unsupportedSerializers,
-} from '../codec/serializers/serializer-registry.js';
-import type { Serializer } from '../codec/serializers/serializer.js';
-import type { ClassRegistry, Constructor } from './class-registry.js';
+import type { Constructor } from './class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
 import { checkConnectionPoolKwargs } from './connection-kwargs.js';
 import { hint } from './did-you-mean.js';
+import { resolveCodecs } from './resolve-codecs.js';
+import { resolveNamed } from './resolve-named.js';
 import { defaultKeyFunction, defaultReverseKeyFunction } from './key-functions.js';
 import {
   DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
@@ -117,32 +108,6 @@ function toDto(raw: Record<string, unknown>): CacheConfigDto {
   return dto;
 }
 
-/** Resolves a name, class or instance option against a registry. */
-function resolveNamed<T>(
-  value: unknown,
-  registry: ClassRegistry<T>,
-  path: string,
-  out: Problem[],
-  unsupported: ReadonlyMap<string, string> = new Map(),
-): Constructor<T> | object | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') {
-    const cls = registry.lookup(value);
-    if (cls) return cls;
-    const short = value.slice(value.lastIndexOf('.') + 1);
-    const why = unsupported.get(value) ?? unsupported.get(short);
-    out.push({
-      path,
-      message: why
-        ? `'${value}' is ${why}`
-        : `unknown ${registry.kind} '${value}'${hint(short, registry.names())}; known: ${registry.names().join(', ')}`,
-    });
-    return undefined;
-  }
-  if (typeof value === 'function') return value as Constructor<T>;
-  return value as object;
-}
-
 function resolveSentinels(
   value: unknown,
   out: Problem[],
@@ -173,72 +138,6 @@ function resolveSentinels(
     }
   });
   return ok ? normalizeSentinels(value as SentinelAddressConfig[]) : undefined;
-}
-
-function instantiate<T>(
-  resolved: Constructor<T> | object | undefined,
-  fallback: T,
-  args: Record<string, unknown>,
-  path: string,
-  out: Problem[],
-): T {
-  if (resolved === undefined) return fallback;
-  if (typeof resolved === 'function') {
-    try {
-      return new (resolved as new (o: Record<string, unknown>) => T)(args);
-    } catch (err) {
-      out.push({ path, message: `cannot construct: ${(err as Error).message}` });
-      return fallback;
-    }
-  }
-  return resolved as T;
-}
-
-/**
- * Resolves a name, class or instance option (a serializer, a compressor) against `registry` and
- * constructs a class with `args`; an instance of the `fallback` class when it is unset or fails.
- */
-function resolveInstance<T>(
-  value: unknown,
-  registry: ClassRegistry<T>,
-  unsupported: ReadonlyMap<string, string>,
-  fallback: string,
-  args: Record<string, unknown>,
-  path: string,
-  out: Problem[],
-): T {
-  return instantiate<T>(
-    resolveNamed(value, registry, path, out, unsupported),
-    new (registry.lookup(fallback)!)(),
-    args,
-    path,
-    out,
-  );
-}
-
-/**
- * Checks `options.compressLevel` against the range of the configured compressor class (its
- * static `levels`); false (and a problem) when it is outside. Instances and classes without a
- * `levels` range check the level themselves.
- */
-function levelInRange(
-  level: unknown,
-  compressor: Constructor<Compressor> | object | undefined,
-  configured: unknown,
-  out: Problem[],
-): boolean {
-  if (typeof level !== 'number' || !Number.isInteger(level)) return false; // reported by the DTO
-  const levels = (compressor as { levels?: LevelRange } | undefined)?.levels;
-  if (typeof compressor !== 'function' || levels === undefined) return true;
-  if (level >= levels.min && level <= levels.max) return true;
-  const name = typeof configured === 'string' ? ` ('${configured}')` : '';
-  out.push({
-    path: 'options.compressLevel',
-    message:
-      `must be an integer from ${levels.min} to ${levels.max} for ${compressor.name}${name}, ` +
-      `got ${level} (default ${levels.default})`,
-  });
-  return false;
 }
 
 /** Validates and resolves one cache config; returns problems instead of throwing. */
@@ -321,37 +220,7 @@ function resolveCache(
     'options.connectionPoolClass',
     out,
   );
-  const compressorArgs: Record<string, unknown> = {};
-  if (options.compressMinLength !== undefined)
-    compressorArgs['minLength'] = options.compressMinLength;
-  const compressorClass = resolveNamed(
-    options.compressor,
-    compressors,
-    'options.compressor',
-    out,
-    unsupportedCompressors,
-  );
-  if (
-    options.compressLevel !== undefined &&
-    levelInRange(options.compressLevel, compressorClass, options.compressor, out)
-  )
-    compressorArgs['level'] = options.compressLevel;
-  const serializer = resolveInstance<Serializer>(
-    options.serializer,
-    serializers,
-    unsupportedSerializers,
-    'json',
-    {},
-    'options.serializer',
-    out,
-  );
-  const compressor = instantiate<Compressor>(
-    compressorClass,
-    new (compressors.lookup('identity')!)(),
-    compressorArgs,
-    'options.compressor',
-    out,
-  );
+  const { serializer, compressor } = resolveCodecs(options, out);
   const sentinels = resolveSentinels(options.sentinels, out);
   const isCluster = typeof config.backend === 'string' && CLUSTER_BACKENDS.includes(config.backend);
   const clusterClient = clientClasses.lookup('ClusterClient');
