@@ -10,7 +10,6 @@ import type {
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
 import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
-import { normalizeSentinels } from '../connection/connection-pool-types.js';
 import { LocationError, parseLocation, redactLocation, splitLocations } from './location.js';
 import type { Constructor } from './class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
@@ -108,6 +107,7 @@ function toDto(raw: Record<string, unknown>): CacheConfigDto {
   return dto;
 }
 
+/** `options.sentinels` as `{ host, port }` entries; `undefined` when unset or invalid. */
 function resolveSentinels(
   value: unknown,
   out: Problem[],
@@ -137,7 +137,10 @@ function resolveSentinels(
       ok = false;
     }
   });
-  return ok ? normalizeSentinels(value as SentinelAddressConfig[]) : undefined;
+  if (!ok) return undefined;
+  return (value as SentinelAddressConfig[]).map((s) =>
+    'host' in s ? { host: s.host, port: s.port } : { host: s[0], port: s[1] },
+  );
 }
 
 /** Validates and resolves one cache config; returns problems instead of throwing. */
