@@ -1,6 +1,7 @@
 import type { SentinelKwargs } from '../../config/cache-config.js';
 import type { ConfigProblem } from '../../errors.js';
 import { locationPath, type ResolvedCacheConfig } from '../../config/resolved-config.js';
+import { className } from '../../util/classes.js';
 import { ConnectionFactory } from '../connection-factory.js';
 import type { ConnectionPoolClass, ConnectionPoolParams } from '../connection-pool-types.js';
 import { parseLocation, redactLocation, type ParsedLocation } from '../../config/location.js';
@@ -8,13 +9,6 @@ import { SentinelConnectionPool } from './sentinel-connection-pool.js';
 import { SentinelMonitors } from './sentinel-monitor-registry.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;
-
-/** The name of a class (or of an instance's class) for messages. */
-function className(value: unknown): string {
-  if (typeof value === 'function') return value.name || 'anonymous class';
-  if (typeof value === 'object' && value !== null) return value.constructor.name;
-  return String(value);
-}
 
 /**
  * The checks every Sentinel cache must pass, whatever made its pools: `options.sentinels` is a
