@@ -22,6 +22,12 @@ export type {
   SentinelAddressConfig,
   SentinelKwargs,
 } from './config/cache-config.js';
+export type {
+  ClientClassRef,
+  ConnectionFactoryClassRef,
+  ConnectionFactoryRef,
+  ConnectionPoolClassRef,
+} from './config/class-refs.js';
 export {
   CacheArgumentError,
   CacheConfigError,

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { ConfigProblem } from '../errors.js';
 import { CacheError } from '../errors.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import { poolClassOf } from '../connection/class-checks.js';
 import { ConnectionFactory } from '../connection/connection-factory.js';
 import type {
   ConnectionFactoryClass,
@@ -62,7 +63,7 @@ export class SentinelClient extends DefaultClient {
       config.connectionFactory !== undefined
         ? 'options.connectionFactory'
         : "the module's global connectionFactory (CacheModule.forRoot(caches, { connectionFactory }))";
-    const poolClass = config.connectionPoolClass ?? defaultPoolClassOf(factory);
+    const poolClass = poolClassOf(config) ?? defaultPoolClassOf(factory);
     const problems: Problem[] = [];
     if (poolClass !== undefined && poolClass.sentinelAware !== true) {
       problems.push({

@@ -11,7 +11,8 @@ import {
 } from '../codec/serializers/serializer-registry.js';
 import type { Serializer } from '../codec/serializers/serializer.js';
 import type { CacheOptions } from './cache-config.js';
-import type { ClassRegistry, Constructor } from './class-registry.js';
+import type { Constructor } from './class-registry.js';
+import type { ClassLookup } from './class-refs.js';
 import { resolveNamed } from './resolve-named.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;
@@ -41,7 +42,7 @@ function instantiate<T>(
  */
 function resolveInstance<T>(
   value: unknown,
-  registry: ClassRegistry<T>,
+  registry: ClassLookup<Constructor<T>>,
   unsupported: ReadonlyMap<string, string>,
   fallback: string,
   args: Record<string, unknown>,

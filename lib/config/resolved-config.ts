@@ -4,14 +4,14 @@ import type {
   ReverseKeyFunction,
   SentinelKwargs,
 } from './cache-config.js';
-import type { ClientClass } from '../client/client-class.js';
 import type { Compressor } from '../codec/compressors/compressor.js';
-import type {
-  ConnectionFactoryClass,
-  ValkeyConnectionFactory,
-} from '../connection/connection-factory-types.js';
-import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
 import type { Serializer } from '../codec/serializers/serializer.js';
+import type {
+  ClientClassRef,
+  ConnectionFactoryClassRef,
+  ConnectionFactoryRef,
+  ConnectionPoolClassRef,
+} from './class-refs.js';
 
 /**
  * A cache config after validation: names resolved to classes, defaults applied, locations split.
@@ -32,11 +32,15 @@ export interface ResolvedCacheConfig {
   readonly version: number;
   readonly keyFunction: KeyFunction;
   readonly reverseKeyFunction: ReverseKeyFunction;
-  readonly clientClass: ClientClass;
+  /**
+   * `options.clientClass`, else `DefaultClient` (`ClusterClient` for a cluster backend); checked
+   * at boot to be `DefaultClient` or a subclass.
+   */
+  readonly clientClass: ClientClassRef;
   /** The cache's own factory, when `options.connectionFactory` is set. */
-  readonly connectionFactory?: ConnectionFactoryClass | ValkeyConnectionFactory;
+  readonly connectionFactory?: ConnectionFactoryClassRef | ConnectionFactoryRef;
   /** The pool class, when `options.connectionPoolClass` is set (else the factory's default). */
-  readonly connectionPoolClass?: ConnectionPoolClass;
+  readonly connectionPoolClass?: ConnectionPoolClassRef;
   readonly connectionPoolKwargs: ConnectionPoolKwargs;
   readonly sentinels?: ReadonlyArray<{ host: string; port: number }>;
   readonly sentinelKwargs?: SentinelKwargs;

@@ -2,22 +2,16 @@ import { Logger } from '@nestjs/common';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import type { CacheConfig, SentinelAddressConfig } from './cache-config.js';
 import { CacheConfigError, type ConfigProblem } from '../errors.js';
-import type { ClientClass } from '../client/client-class.js';
-import { clientClasses } from '../client/client-registry.js';
-import { connectionFactories, connectionPools } from '../connection/pool-registry.js';
-import type {
-  ConnectionFactoryClass,
-  ValkeyConnectionFactory,
-} from '../connection/connection-factory-types.js';
-import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
+import { className, extendsClass } from '../util/classes.js';
 import { LocationError, parseLocation, redactLocation, splitLocations } from './location.js';
 import type { Constructor } from './class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
+import type { ConfigClasses } from './class-refs.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
 import { checkConnectionPoolKwargs } from './connection-kwargs.js';
 import { hint } from './did-you-mean.js';
 import { resolveCodecs } from './resolve-codecs.js';
-import { resolveNamed } from './resolve-named.js';
+import { resolveClassOption } from './resolve-named.js';
 import { defaultKeyFunction, defaultReverseKeyFunction } from './key-functions.js';
 import {
   DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
@@ -147,6 +141,7 @@ function resolveSentinels(
 function resolveCache(
   alias: string,
   raw: unknown,
+  classes: ConfigClasses,
   out: Problem[],
 ): ResolvedCacheConfig | undefined {
   if (!isPlainObject(raw)) {
@@ -210,32 +205,32 @@ function resolveCache(
     }
   });
 
-  const clientClass = resolveNamed(options.clientClass, clientClasses, 'options.clientClass', out);
-  const connectionFactory = resolveNamed(
+  const clientClass = resolveClassOption(
+    options.clientClass,
+    classes.clientClass,
+    'options.clientClass',
+    out,
+  );
+  const connectionFactory = resolveClassOption(
     options.connectionFactory,
-    connectionFactories,
+    classes.connectionFactory,
     'options.connectionFactory',
     out,
   );
-  const poolClass = resolveNamed(
+  const poolClass = resolveClassOption(
     options.connectionPoolClass,
-    connectionPools,
+    classes.connectionPoolClass,
     'options.connectionPoolClass',
     out,
   );
   const { serializer, compressor } = resolveCodecs(options, out);
   const sentinels = resolveSentinels(options.sentinels, out);
   const isCluster = typeof config.backend === 'string' && CLUSTER_BACKENDS.includes(config.backend);
-  const clusterClient = clientClasses.lookup('ClusterClient');
-  if (
-    isCluster &&
-    typeof clientClass === 'function' &&
-    clusterClient !== undefined &&
-    !(clientClass === clusterClient || clientClass.prototype instanceof clusterClient)
-  ) {
+  const clusterClient = classes.clusterClientClass;
+  if (isCluster && clientClass !== undefined && !extendsClass(clientClass, clusterClient)) {
     out.push({
       path: 'options.clientClass',
-      message: `backend '${config.backend}' needs ClusterClient (the default), got '${clientClass.name}'`,
+      message: `backend '${config.backend}' needs ${className(clusterClient)} (the default), got '${className(clientClass)}'`,
     });
   }
 
@@ -248,11 +243,7 @@ function resolveCache(
     version: config.version ?? 1,
     keyFunction: config.keyFunction ?? defaultKeyFunction,
     reverseKeyFunction: config.reverseKeyFunction ?? defaultReverseKeyFunction,
-    clientClass:
-      (clientClass as ClientClass | undefined) ??
-      (clientClasses.lookup(
-        isCluster ? 'ClusterClient' : 'DefaultClient',
-      ) as unknown as ClientClass),
+    clientClass: clientClass ?? (isCluster ? clusterClient : classes.defaultClientClass),
     connectionPoolKwargs: { ...(options.connectionPoolKwargs ?? {}) },
     serializer,
     compressor,
@@ -263,10 +254,8 @@ function resolveCache(
     socketConnectTimeout: options.socketConnectTimeout ?? DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
     closeConnection: options.closeConnection ?? false,
     replicaReadOnly: options.replicaReadOnly ?? true,
-    ...(connectionFactory !== undefined && {
-      connectionFactory: connectionFactory as ConnectionFactoryClass | ValkeyConnectionFactory,
-    }),
-    ...(poolClass !== undefined && { connectionPoolClass: poolClass as ConnectionPoolClass }),
+    ...(connectionFactory !== undefined && { connectionFactory }),
+    ...(poolClass !== undefined && { connectionPoolClass: poolClass }),
     ...(sentinels !== undefined && { sentinels }),
     ...(options.sentinelKwargs !== undefined && { sentinelKwargs: options.sentinelKwargs }),
     ...(options.username !== undefined && { username: options.username }),
@@ -280,10 +269,11 @@ function resolveCache(
 const ALIAS = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /**
- * Validates every cache of a `CACHES` map at boot and resolves names to classes. Throws one
- * {@link CacheConfigError} listing every problem, each with its alias and option path.
+ * Validates every cache of a `CACHES` map at boot and resolves names to classes (those of the
+ * layers above come in `classes`). Throws one {@link CacheConfigError} listing every problem,
+ * each with its alias and option path.
  */
-export function validateCaches(caches: unknown): ResolvedCacheConfig[] {
+export function validateCaches(caches: unknown, classes: ConfigClasses): ResolvedCacheConfig[] {
   const problems: ConfigProblem[] = [];
   if (!isPlainObject(caches) || Object.keys(caches).length === 0) {
     throw new CacheConfigError([
@@ -309,7 +299,7 @@ export function validateCaches(caches: unknown): ResolvedCacheConfig[] {
       });
     }
     seen.set(folded, alias);
-    const config = resolveCache(alias, raw, out);
+    const config = resolveCache(alias, raw, classes, out);
     problems.push(...out.map((p) => ({ alias, ...p })));
     if (config) resolved.push(config);
   }

@@ -2,6 +2,7 @@ import type { SentinelKwargs } from '../../config/cache-config.js';
 import type { ConfigProblem } from '../../errors.js';
 import { locationPath, type ResolvedCacheConfig } from '../../config/resolved-config.js';
 import { className } from '../../util/classes.js';
+import { poolClassOf } from '../class-checks.js';
 import { ConnectionFactory } from '../connection-factory.js';
 import type { ConnectionPoolClass, ConnectionPoolParams } from '../connection-pool-types.js';
 import { parseLocation, redactLocation, type ParsedLocation } from '../../config/location.js';
@@ -76,7 +77,7 @@ export class SentinelConnectionFactory extends ConnectionFactory {
 
   override validateCacheConfig(cache: ResolvedCacheConfig): Problem[] {
     const problems = sentinelConfigProblems(cache, 'SentinelConnectionFactory');
-    const poolClass = cache.connectionPoolClass;
+    const poolClass = poolClassOf(cache);
     if (poolClass !== undefined && poolClass.sentinelAware !== true) {
       problems.push({
         path: 'options.connectionPoolClass',
