@@ -4,7 +4,7 @@ import { CacheConnectionError } from '../errors.js';
 import { ValkeyClusterCache } from '../cache/valkey-cluster-cache.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
-import { parseLocation, splitLocations } from '../connection/location.js';
+import { parseLocation, splitLocations } from '../config/location.js';
 import { DefaultClient, type ConnectionGroup } from './default-client.js';
 import { groupBySlot } from './cluster-slot.js';
 import { boundClusterOfflineQueue } from '../connection/connection-failures.js';

@@ -7,7 +7,6 @@ import type {
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
 import type { ValkeyPool } from '../connection/connection-pool-types.js';
-import { splitLocations } from '../connection/location.js';
 import { globEscape } from '../util/glob.js';
 import { ValueCodec } from '../codec/value-codec.js';
 
@@ -62,7 +61,7 @@ export class DefaultClient {
 
   /** The URLs this client connects to; `SentinelClient` expands one service URL into two. */
   protected locationsFor(config: ResolvedCacheConfig): string[] {
-    return splitLocations(config.locations);
+    return [...config.locations];
   }
 
   /** The pool that takes writes. */

@@ -2,13 +2,13 @@ import type { EventEmitter } from 'node:events';
 import type { ConfigProblem } from '../errors.js';
 import { CacheError } from '../errors.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import { poolClassOf } from '../connection/class-checks.js';
 import { ConnectionFactory } from '../connection/connection-factory.js';
 import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
 import type { ConnectionPoolClass, ValkeyPool } from '../connection/connection-pool-types.js';
-import { splitLocations } from '../connection/location.js';
 import {
   SentinelConnectionFactory,
   sentinelConfigProblems,
@@ -63,7 +63,7 @@ export class SentinelClient extends DefaultClient {
       config.connectionFactory !== undefined
         ? 'options.connectionFactory'
         : "the module's global connectionFactory (CacheModule.forRoot(caches, { connectionFactory }))";
-    const poolClass = config.connectionPoolClass ?? defaultPoolClassOf(factory);
+    const poolClass = poolClassOf(config) ?? defaultPoolClassOf(factory);
     const problems: Problem[] = [];
     if (poolClass !== undefined && poolClass.sentinelAware !== true) {
       problems.push({
@@ -98,8 +98,8 @@ export class SentinelClient extends DefaultClient {
    * comma-separated string of several URLs is used as given, as django-valkey does.
    */
   protected override locationsFor(config: ResolvedCacheConfig): string[] {
-    const urls = splitLocations(config.locations);
-    if (typeof config.raw.location !== 'string' || urls.length !== 1) return urls;
+    const urls = [...config.locations];
+    if (config.locationIsList || urls.length !== 1) return urls;
     return expandSentinelLocation(urls[0]!);
   }
 

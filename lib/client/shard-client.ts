@@ -3,7 +3,7 @@ import { CacheArgumentError, type ConfigProblem } from '../errors.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 import type { ValkeyPool } from '../connection/connection-pool-types.js';
-import { redactLocation, splitLocations } from '../connection/location.js';
+import { redactLocation } from '../config/location.js';
 import { DefaultClient, type ConnectionGroup } from './default-client.js';
 import { HashRing, shardKeyOf } from './hash-ring.js';
 
@@ -30,7 +30,7 @@ export class ShardClient extends DefaultClient {
     _factory: ValkeyConnectionFactory,
   ): Problem[] {
     const problems: Problem[] = [];
-    const locations = splitLocations(config.locations);
+    const locations = config.locations;
     if (locations.length < 2) {
       problems.push({
         path: 'location',

@@ -4,11 +4,11 @@ import type { RedisOptions } from 'iovalkey';
 import type { Serializer, SerializerClass } from '../codec/serializers/serializer.js';
 import type { Compressor, CompressorClass } from '../codec/compressors/compressor.js';
 import type {
-  ValkeyConnectionFactory,
-  ConnectionFactoryClass,
-} from '../connection/connection-factory-types.js';
-import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
-import type { ClientClass } from '../client/client-class.js';
+  ClientClassRef,
+  ConnectionFactoryClassRef,
+  ConnectionFactoryRef,
+  ConnectionPoolClassRef,
+} from './class-refs.js';
 
 /**
  * Builds the stored key from the user's key, the cache's `keyPrefix` and a `version`
@@ -80,11 +80,11 @@ export type Named<T> = string | T;
  */
 export interface CacheOptions {
   /** `DefaultClient` (default), `SentinelClient`, or a class/name of your own. */
-  clientClass?: Named<ClientClass>;
+  clientClass?: Named<ClientClassRef>;
   /** This cache's connection factory; wins over the global `VALKEY_CONNECTION_FACTORY`. */
-  connectionFactory?: Named<ConnectionFactoryClass> | ValkeyConnectionFactory;
+  connectionFactory?: Named<ConnectionFactoryClassRef> | ConnectionFactoryRef;
   /** Pool class the factory builds (`ConnectionPool`, or `SentinelConnectionPool` for Sentinel). */
-  connectionPoolClass?: Named<ConnectionPoolClass>;
+  connectionPoolClass?: Named<ConnectionPoolClassRef>;
   /** Extra options for every data-node connection (iovalkey options). */
   connectionPoolKwargs?: ConnectionPoolKwargs;
   /** Sentinels of the seed's `SENTINELS`: a non-empty list of `[host, port]` or `{ host, port }`. */
@@ -175,7 +175,7 @@ export interface CacheModuleOptions {
    * The global connection factory (`DJANGO_VALKEY_CONNECTION_FACTORY`), bound to the
    * `VALKEY_CONNECTION_FACTORY` token: a class, a name, or an instance.
    */
-  connectionFactory?: Named<ConnectionFactoryClass> | ValkeyConnectionFactory;
+  connectionFactory?: Named<ConnectionFactoryClassRef> | ConnectionFactoryRef;
   /** Register the module globally (its caches injectable everywhere). */
   isGlobal?: boolean;
 }

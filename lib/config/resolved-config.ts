@@ -1,18 +1,17 @@
 import type {
-  CacheConfig,
   ConnectionPoolKwargs,
   KeyFunction,
   ReverseKeyFunction,
   SentinelKwargs,
 } from './cache-config.js';
-import type { ClientClass } from '../client/client-class.js';
 import type { Compressor } from '../codec/compressors/compressor.js';
-import type {
-  ConnectionFactoryClass,
-  ValkeyConnectionFactory,
-} from '../connection/connection-factory-types.js';
-import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
 import type { Serializer } from '../codec/serializers/serializer.js';
+import type {
+  ClientClassRef,
+  ConnectionFactoryClassRef,
+  ConnectionFactoryRef,
+  ConnectionPoolClassRef,
+} from './class-refs.js';
 
 /**
  * A cache config after validation: names resolved to classes, defaults applied, locations split.
@@ -20,20 +19,28 @@ import type { Serializer } from '../codec/serializers/serializer.js';
  */
 export interface ResolvedCacheConfig {
   readonly alias: string;
-  /** The config as the user wrote it. */
-  readonly raw: CacheConfig;
+  /** The location URLs, split and trimmed. */
   readonly locations: readonly string[];
+  /**
+   * `true` when `location` was written as a list: error paths are then `location[i]`, and
+   * `SentinelClient` uses a one-URL list as given instead of expanding it.
+   */
+  readonly locationIsList: boolean;
   /** Default expiry in seconds; `null` never expires. */
   readonly timeout: number | null;
   readonly keyPrefix: string;
   readonly version: number;
   readonly keyFunction: KeyFunction;
   readonly reverseKeyFunction: ReverseKeyFunction;
-  readonly clientClass: ClientClass;
+  /**
+   * `options.clientClass`, else `DefaultClient` (`ClusterClient` for a cluster backend); checked
+   * at boot to be `DefaultClient` or a subclass.
+   */
+  readonly clientClass: ClientClassRef;
   /** The cache's own factory, when `options.connectionFactory` is set. */
-  readonly connectionFactory?: ConnectionFactoryClass | ValkeyConnectionFactory;
+  readonly connectionFactory?: ConnectionFactoryClassRef | ConnectionFactoryRef;
   /** The pool class, when `options.connectionPoolClass` is set (else the factory's default). */
-  readonly connectionPoolClass?: ConnectionPoolClass;
+  readonly connectionPoolClass?: ConnectionPoolClassRef;
   readonly connectionPoolKwargs: ConnectionPoolKwargs;
   readonly sentinels?: ReadonlyArray<{ host: string; port: number }>;
   readonly sentinelKwargs?: SentinelKwargs;
@@ -66,3 +73,11 @@ export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_SOCKET_TIMEOUT_SECONDS = 5;
 /** Default bound of opening a connection, in seconds. */
 export const DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS = 5;
+
+/** Where location `index` sits in the cache config, for error paths (`location` or `location[1]`). */
+export function locationPath(
+  cache: Pick<ResolvedCacheConfig, 'locationIsList'>,
+  index: number,
+): string {
+  return cache.locationIsList ? `location[${index}]` : 'location';
+}

@@ -2,42 +2,22 @@ import { Logger } from '@nestjs/common';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import type { CacheConfig, SentinelAddressConfig } from './cache-config.js';
 import { CacheConfigError, type ConfigProblem } from '../errors.js';
-import type { ClientClass } from '../client/client-class.js';
-import { clientClasses } from '../client/client-registry.js';
-import {
-  compressors,
-  knownUnsupported as unsupportedCompressors,
-} from '../codec/compressors/compressor-registry.js';
-import type { Compressor } from '../codec/compressors/compressor.js';
-import type { LevelRange } from '../codec/compressors/base-compressor.js';
-import { connectionFactories, connectionPools } from '../connection/pool-registry.js';
-import type {
-  ConnectionFactoryClass,
-  ValkeyConnectionFactory,
-} from '../connection/connection-factory-types.js';
-import type { ConnectionPoolClass } from '../connection/connection-pool-types.js';
-import { normalizeSentinels } from '../connection/connection-pool-types.js';
-import {
-  LocationError,
-  parseLocation,
-  redactLocation,
-  splitLocations,
-} from '../connection/location.js';
-import {
-  serializers,
-  knownUnsupported as unsupportedSerializers,
-} from '../codec/serializers/serializer-registry.js';
-import type { Serializer } from '../codec/serializers/serializer.js';
-import type { ClassRegistry, Constructor } from './class-registry.js';
+import { className, extendsClass } from '../util/classes.js';
+import { LocationError, parseLocation, redactLocation, splitLocations } from './location.js';
+import type { Constructor } from './class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
+import type { ConfigClasses } from './class-refs.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
 import { checkConnectionPoolKwargs } from './connection-kwargs.js';
 import { hint } from './did-you-mean.js';
+import { resolveCodecs } from './resolve-codecs.js';
+import { resolveClassOption } from './resolve-named.js';
 import { defaultKeyFunction, defaultReverseKeyFunction } from './key-functions.js';
 import {
   DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
   DEFAULT_SOCKET_TIMEOUT_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
+  locationPath,
   type ResolvedCacheConfig,
 } from './resolved-config.js';
 
@@ -121,32 +101,7 @@ function toDto(raw: Record<string, unknown>): CacheConfigDto {
   return dto;
 }
 
-/** Resolves a name, class or instance option against a registry. */
-function resolveNamed<T>(
-  value: unknown,
-  registry: ClassRegistry<T>,
-  path: string,
-  out: Problem[],
-  unsupported: ReadonlyMap<string, string> = new Map(),
-): Constructor<T> | object | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') {
-    const cls = registry.lookup(value);
-    if (cls) return cls;
-    const short = value.slice(value.lastIndexOf('.') + 1);
-    const why = unsupported.get(value) ?? unsupported.get(short);
-    out.push({
-      path,
-      message: why
-        ? `'${value}' is ${why}`
-        : `unknown ${registry.kind} '${value}'${hint(short, registry.names())}; known: ${registry.names().join(', ')}`,
-    });
-    return undefined;
-  }
-  if (typeof value === 'function') return value as Constructor<T>;
-  return value as object;
-}
-
+/** `options.sentinels` as `{ host, port }` entries; `undefined` when unset or invalid. */
 function resolveSentinels(
   value: unknown,
   out: Problem[],
@@ -176,79 +131,17 @@ function resolveSentinels(
       ok = false;
     }
   });
-  return ok ? normalizeSentinels(value as SentinelAddressConfig[]) : undefined;
-}
-
-function instantiate<T>(
-  resolved: Constructor<T> | object | undefined,
-  fallback: T,
-  args: Record<string, unknown>,
-  path: string,
-  out: Problem[],
-): T {
-  if (resolved === undefined) return fallback;
-  if (typeof resolved === 'function') {
-    try {
-      return new (resolved as new (o: Record<string, unknown>) => T)(args);
-    } catch (err) {
-      out.push({ path, message: `cannot construct: ${(err as Error).message}` });
-      return fallback;
-    }
-  }
-  return resolved as T;
-}
-
-/**
- * Resolves a name, class or instance option (a serializer, a compressor) against `registry` and
- * constructs a class with `args`; an instance of the `fallback` class when it is unset or fails.
- */
-function resolveInstance<T>(
-  value: unknown,
-  registry: ClassRegistry<T>,
-  unsupported: ReadonlyMap<string, string>,
-  fallback: string,
-  args: Record<string, unknown>,
-  path: string,
-  out: Problem[],
-): T {
-  return instantiate<T>(
-    resolveNamed(value, registry, path, out, unsupported),
-    new (registry.lookup(fallback)!)(),
-    args,
-    path,
-    out,
+  if (!ok) return undefined;
+  return (value as SentinelAddressConfig[]).map((s) =>
+    'host' in s ? { host: s.host, port: s.port } : { host: s[0], port: s[1] },
   );
-}
-
-/**
- * Checks `options.compressLevel` against the range of the configured compressor class (its
- * static `levels`); false (and a problem) when it is outside. Instances and classes without a
- * `levels` range check the level themselves.
- */
-function levelInRange(
-  level: unknown,
-  compressor: Constructor<Compressor> | object | undefined,
-  configured: unknown,
-  out: Problem[],
-): boolean {
-  if (typeof level !== 'number' || !Number.isInteger(level)) return false; // reported by the DTO
-  const levels = (compressor as { levels?: LevelRange } | undefined)?.levels;
-  if (typeof compressor !== 'function' || levels === undefined) return true;
-  if (level >= levels.min && level <= levels.max) return true;
-  const name = typeof configured === 'string' ? ` ('${configured}')` : '';
-  out.push({
-    path: 'options.compressLevel',
-    message:
-      `must be an integer from ${levels.min} to ${levels.max} for ${compressor.name}${name}, ` +
-      `got ${level} (default ${levels.default})`,
-  });
-  return false;
 }
 
 /** Validates and resolves one cache config; returns problems instead of throwing. */
 function resolveCache(
   alias: string,
   raw: unknown,
+  classes: ConfigClasses,
   out: Problem[],
 ): ResolvedCacheConfig | undefined {
   if (!isPlainObject(raw)) {
@@ -299,89 +192,58 @@ function resolveCache(
   ) {
     out.push({ path: 'location', message: 'is empty' });
   }
+  const locationIsList = Array.isArray(config.location);
   locations.forEach((url, i) => {
     try {
       parseLocation(url);
     } catch (err) {
       if (!(err instanceof LocationError)) throw err;
-      const at = Array.isArray(config.location) ? `location[${i}]` : 'location';
-      out.push({ path: at, message: `${err.message} (in '${redactLocation(url)}')` });
+      out.push({
+        path: locationPath({ locationIsList }, i),
+        message: `${err.message} (in '${redactLocation(url)}')`,
+      });
     }
   });
 
-  const clientClass = resolveNamed(options.clientClass, clientClasses, 'options.clientClass', out);
-  const connectionFactory = resolveNamed(
+  const clientClass = resolveClassOption(
+    options.clientClass,
+    classes.clientClass,
+    'options.clientClass',
+    out,
+  );
+  const connectionFactory = resolveClassOption(
     options.connectionFactory,
-    connectionFactories,
+    classes.connectionFactory,
     'options.connectionFactory',
     out,
   );
-  const poolClass = resolveNamed(
+  const poolClass = resolveClassOption(
     options.connectionPoolClass,
-    connectionPools,
+    classes.connectionPoolClass,
     'options.connectionPoolClass',
     out,
   );
-  const compressorArgs: Record<string, unknown> = {};
-  if (options.compressMinLength !== undefined)
-    compressorArgs['minLength'] = options.compressMinLength;
-  const compressorClass = resolveNamed(
-    options.compressor,
-    compressors,
-    'options.compressor',
-    out,
-    unsupportedCompressors,
-  );
-  if (
-    options.compressLevel !== undefined &&
-    levelInRange(options.compressLevel, compressorClass, options.compressor, out)
-  )
-    compressorArgs['level'] = options.compressLevel;
-  const serializer = resolveInstance<Serializer>(
-    options.serializer,
-    serializers,
-    unsupportedSerializers,
-    'json',
-    {},
-    'options.serializer',
-    out,
-  );
-  const compressor = instantiate<Compressor>(
-    compressorClass,
-    new (compressors.lookup('identity')!)(),
-    compressorArgs,
-    'options.compressor',
-    out,
-  );
+  const { serializer, compressor } = resolveCodecs(options, out);
   const sentinels = resolveSentinels(options.sentinels, out);
   const isCluster = typeof config.backend === 'string' && CLUSTER_BACKENDS.includes(config.backend);
-  const clusterClient = clientClasses.lookup('ClusterClient');
-  if (
-    isCluster &&
-    typeof clientClass === 'function' &&
-    clusterClient !== undefined &&
-    !(clientClass === clusterClient || clientClass.prototype instanceof clusterClient)
-  ) {
+  const clusterClient = classes.clusterClientClass;
+  if (isCluster && clientClass !== undefined && !extendsClass(clientClass, clusterClient)) {
     out.push({
       path: 'options.clientClass',
-      message: `backend '${config.backend}' needs ClusterClient (the default), got '${clientClass.name}'`,
+      message: `backend '${config.backend}' needs ${className(clusterClient)} (the default), got '${className(clientClass)}'`,
     });
   }
 
   const resolved: ResolvedCacheConfig = {
     alias,
-    raw: config,
     locations,
+    locationIsList,
     timeout: config.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : config.timeout,
     keyPrefix: config.keyPrefix ?? '',
     version: config.version ?? 1,
     keyFunction: config.keyFunction ?? defaultKeyFunction,
     reverseKeyFunction: config.reverseKeyFunction ?? defaultReverseKeyFunction,
-    clientClass:
-      (clientClass as ClientClass | undefined) ??
-      (clientClasses.lookup(
-        isCluster ? 'ClusterClient' : 'DefaultClient',
-      ) as unknown as ClientClass),
+    clientClass: clientClass ?? (isCluster ? clusterClient : classes.defaultClientClass),
     connectionPoolKwargs: { ...(options.connectionPoolKwargs ?? {}) },
     serializer,
     compressor,
@@ -392,10 +254,8 @@ function resolveCache(
     socketConnectTimeout: options.socketConnectTimeout ?? DEFAULT_SOCKET_CONNECT_TIMEOUT_SECONDS,
     closeConnection: options.closeConnection ?? false,
     replicaReadOnly: options.replicaReadOnly ?? true,
-    ...(connectionFactory !== undefined && {
-      connectionFactory: connectionFactory as ConnectionFactoryClass | ValkeyConnectionFactory,
-    }),
-    ...(poolClass !== undefined && { connectionPoolClass: poolClass as ConnectionPoolClass }),
+    ...(connectionFactory !== undefined && { connectionFactory }),
+    ...(poolClass !== undefined && { connectionPoolClass: poolClass }),
     ...(sentinels !== undefined && { sentinels }),
     ...(options.sentinelKwargs !== undefined && { sentinelKwargs: options.sentinelKwargs }),
     ...(options.username !== undefined && { username: options.username }),
@@ -409,10 +269,11 @@ function resolveCache(
 const ALIAS = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /**
- * Validates every cache of a `CACHES` map at boot and resolves names to classes. Throws one
- * {@link CacheConfigError} listing every problem, each with its alias and option path.
+ * Validates every cache of a `CACHES` map at boot and resolves names to classes (those of the
+ * layers above come in `classes`). Throws one {@link CacheConfigError} listing every problem,
+ * each with its alias and option path.
  */
-export function validateCaches(caches: unknown): ResolvedCacheConfig[] {
+export function validateCaches(caches: unknown, classes: ConfigClasses): ResolvedCacheConfig[] {
   const problems: ConfigProblem[] = [];
   if (!isPlainObject(caches) || Object.keys(caches).length === 0) {
     throw new CacheConfigError([
@@ -438,7 +299,7 @@ export function validateCaches(caches: unknown): ResolvedCacheConfig[] {
       });
     }
     seen.set(folded, alias);
-    const config = resolveCache(alias, raw, out);
+    const config = resolveCache(alias, raw, classes, out);
     problems.push(...out.map((p) => ({ alias, ...p })));
     if (config) resolved.push(config);
   }

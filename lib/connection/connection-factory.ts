@@ -1,9 +1,10 @@
 import type { ConnectionPoolKwargs } from '../config/cache-config.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ConfigProblem } from '../errors.js';
+import { poolClassOf } from './class-checks.js';
 import { ConnectionPool } from './connection-pool.js';
 import { connectionKey } from './connection-key.js';
-import { parseLocation, type ParsedLocation } from './location.js';
+import { parseLocation, type ParsedLocation } from '../config/location.js';
 import { RefCountedPools } from './ref-counted-pools.js';
 import type { ValkeyConnectionFactory } from './connection-factory-types.js';
 import type {
@@ -54,7 +55,7 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
 
   connect(url: string, cache: ResolvedCacheConfig): ValkeyPool {
     const params = this.makeConnectionParams(parseLocation(url), cache);
-    const poolClass = cache.connectionPoolClass ?? this.defaultPoolClass;
+    const poolClass = poolClassOf(cache) ?? this.defaultPoolClass;
     const key = connectionKey([
       poolClass,
       params.location,

@@ -1,11 +1,7 @@
 import type { Valkey } from 'iovalkey';
-import type { ParsedLocation } from './location.js';
+import type { ParsedLocation } from '../config/location.js';
 import type { SentinelMonitors } from './sentinel/sentinel-monitor-registry.js';
-import type {
-  ConnectionPoolKwargs,
-  SentinelAddressConfig,
-  SentinelKwargs,
-} from '../config/cache-config.js';
+import type { ConnectionPoolKwargs, SentinelKwargs } from '../config/cache-config.js';
 
 /**
  * Where a pool's connections go. In Node one iovalkey client multiplexes many calls over one
@@ -51,13 +47,4 @@ export interface ConnectionPoolClass {
   new (params: ConnectionPoolParams): ValkeyPool;
   /** `true` on pools that resolve their servers through Sentinel. */
   readonly sentinelAware?: boolean;
-}
-
-/** Normalizes `[host, port]` / `{ host, port }` sentinel entries to `{ host, port }`. */
-export function normalizeSentinels(
-  sentinels: readonly SentinelAddressConfig[],
-): Array<{ host: string; port: number }> {
-  return sentinels.map((s) =>
-    'host' in s ? { host: s.host, port: s.port } : { host: s[0], port: s[1] },
-  );
 }

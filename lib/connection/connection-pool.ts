@@ -1,5 +1,5 @@
 import { Valkey } from 'iovalkey';
-import { redactLocation } from './location.js';
+import { redactLocation } from '../config/location.js';
 import { closeClient, watchConnection } from './connection-events.js';
 import type { ConnectionPoolParams } from './connection-pool-types.js';
 import { SingleClientPool } from './single-client-pool.js';

@@ -1,6 +1,8 @@
 import { CacheConfigError } from '../errors.js';
-import type { Named } from '../config/cache-config.js';
+import type { CacheModuleOptions } from '../config/cache-config.js';
 import { hint } from '../config/did-you-mean.js';
+import { className } from '../util/classes.js';
+import { FACTORY_EXPECTED, isConnectionFactory, isConnectionFactoryClass } from './class-checks.js';
 import { ConnectionFactory } from './connection-factory.js';
 import type {
   ConnectionFactoryClass,
@@ -9,26 +11,31 @@ import type {
 import { markImplicit } from './implicit-factory.js';
 import { connectionFactories } from './pool-registry.js';
 
+function optionError(message: string): CacheConfigError {
+  return new CacheConfigError([{ alias: '*', path: 'moduleOptions.connectionFactory', message }]);
+}
+
 /**
  * The value of the `VALKEY_CONNECTION_FACTORY` token: the module's `connectionFactory` option
  * (class, registered name, or instance), or an implicit `ConnectionFactory`.
  */
 export function resolveGlobalFactory(
-  option: Named<ConnectionFactoryClass> | ValkeyConnectionFactory | undefined,
+  option: CacheModuleOptions['connectionFactory'],
 ): ValkeyConnectionFactory {
   if (option === undefined) return markImplicit(new ConnectionFactory());
-  if (typeof option === 'function') return new option();
-  if (typeof option === 'object' && option !== null) return option;
+  if (isConnectionFactoryClass(option)) return new option();
+  if (isConnectionFactory(option)) return option;
+  if (typeof option !== 'string') {
+    throw optionError(
+      `must be a connection factory (${FACTORY_EXPECTED}), got '${className(option)}'`,
+    );
+  }
   const cls = connectionFactories.lookup(option);
   if (!cls) {
     const short = option.slice(option.lastIndexOf('.') + 1);
-    throw new CacheConfigError([
-      {
-        alias: '*',
-        path: 'moduleOptions.connectionFactory',
-        message: `unknown connection factory '${option}'${hint(short, connectionFactories.names())}`,
-      },
-    ]);
+    throw optionError(
+      `unknown connection factory '${option}'${hint(short, connectionFactories.names())}`,
+    );
   }
   return new (cls as unknown as ConnectionFactoryClass)();
 }

@@ -25,6 +25,12 @@ export type { NodeAddress } from '../connection/node-address.js';
 
 export type { ResolvedCacheConfig } from '../config/resolved-config.js';
 export type { ConnectionPoolKwargs, Named, ReverseKeyFunction } from '../config/cache-config.js';
+export type {
+  ClientClassRef,
+  ConnectionFactoryClassRef,
+  ConnectionFactoryRef,
+  ConnectionPoolClassRef,
+} from '../config/class-refs.js';
 export { defaultKeyFunction, defaultReverseKeyFunction } from '../config/key-functions.js';
 
 export { ValueCodec } from '../codec/value-codec.js';

@@ -4,7 +4,7 @@ import { Valkey } from 'iovalkey';
 import type { ValkeyCache } from '../cache/valkey-cache.js';
 import { CacheHandler } from '../module/cache-handler.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
-import { parseLocation } from '../connection/location.js';
+import { parseLocation } from '../config/location.js';
 import { sentinelConnectionOptions } from '../connection/sentinel/sentinel-connection-options.js';
 import { parseState } from '../connection/sentinel/sentinel-service-state.js';
 

@@ -6,6 +6,7 @@ import {
   VALKEY_CACHE_CONFIGS,
   VALKEY_CONNECTION_FACTORY,
 } from './tokens.js';
+import { clientClassOf } from '../client/class-checks.js';
 import type { DefaultClient } from '../client/default-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
@@ -37,20 +38,21 @@ export class CacheHandler implements OnApplicationShutdown {
           config.alias,
         );
       }
+      const clientClass = clientClassOf(config);
       const found = [
-        ...config.clientClass.validateCacheConfig(config, factory),
+        ...clientClass.validateCacheConfig(config, factory),
         ...(hasValidate(factory) ? factory.validateCacheConfig(config) : []),
       ];
       problems.push(...found.map((p) => ({ alias: config.alias, ...p })));
-      return { config, factory };
+      return { config, factory, clientClass };
     });
     if (problems.length > 0) throw new CacheConfigError(problems);
     // Closed on shutdown, whoever made them (an overriding value included).
     this.factories.add(globalFactory);
-    for (const { config, factory } of chosen) {
+    for (const { config, factory, clientClass } of chosen) {
       this.factories.add(factory);
-      const client = new config.clientClass(config, factory);
-      const CacheClass = config.clientClass.cacheClass ?? ValkeyCache;
+      const client = new clientClass(config, factory);
+      const CacheClass = clientClass.cacheClass ?? ValkeyCache;
       this.caches.set(config.alias, new CacheClass(config, client));
     }
   }

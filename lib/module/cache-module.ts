@@ -18,7 +18,7 @@ import {
   VALKEY_CACHES_OPTIONS,
   VALKEY_CONNECTION_FACTORY,
 } from './tokens.js';
-import { validateCaches } from '../config/validate-caches.js';
+import { resolveCaches } from './resolve-caches.js';
 import { resolveGlobalFactory } from '../connection/resolve-global-factory.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 import { ConnectionFactoryChoice, markConfiguredGlobal } from './connection-factory-choice.js';
@@ -137,7 +137,7 @@ export class CacheModule {
       ...extraProviders,
       {
         provide: VALKEY_CACHE_CONFIGS,
-        useFactory: validateCaches,
+        useFactory: resolveCaches,
         inject: [VALKEY_CACHES_OPTIONS],
       },
       {

@@ -7,6 +7,8 @@ import type {
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
 import { isImplicit } from '../connection/implicit-factory.js';
+import { ownFactoryOf } from '../connection/class-checks.js';
+import { clientClassOf } from '../client/class-checks.js';
 
 /** Global factories the module itself resolved from `moduleOptions.connectionFactory`. */
 const configuredGlobals = new WeakSet<ValkeyConnectionFactory>();
@@ -50,10 +52,10 @@ export class ConnectionFactoryChoice {
         alias,
       );
     }
-    const own = config.connectionFactory;
+    const own = ownFactoryOf(config);
     if (own === undefined) {
       if (!isImplicit(this.globalFactory)) return this.globalFactory;
-      return this.instanceOf(config.clientClass.defaultConnectionFactory);
+      return this.instanceOf(clientClassOf(config).defaultConnectionFactory);
     }
     const chosen = typeof own === 'function' ? this.instanceOf(own) : own;
     if (chosen !== this.globalFactory && !configuredGlobals.has(this.globalFactory)) {

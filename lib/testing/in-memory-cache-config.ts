@@ -1,13 +1,11 @@
 import { ClusterClient } from '../client/cluster-client.js';
-import type { ClientClass } from '../client/client-class.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import { extendsClass } from '../util/classes.js';
 import { InMemoryClusterClient } from './in-memory-cluster-client.js';
 
 /** Whether `cls` is `ClusterClient` or a subclass that is not already in memory. */
-function isRealClusterClient(cls: ClientClass): boolean {
-  const is = (base: object): boolean =>
-    (cls as unknown) === base || (cls.prototype as unknown) instanceof (base as never);
-  return is(ClusterClient) && !is(InMemoryClusterClient);
+function isRealClusterClient(cls: unknown): boolean {
+  return extendsClass(cls, ClusterClient) && !extendsClass(cls, InMemoryClusterClient);
 }
 
 /**

@@ -3,7 +3,6 @@ import { ClusterClient } from '../client/cluster-client.js';
 import { groupBySlot } from '../client/cluster-slot.js';
 import { DefaultClient, type ConnectionGroup } from '../client/default-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
-import { splitLocations } from '../connection/location.js';
 
 /**
  * A `ClusterClient` for tests: the cache stays a `ValkeyClusterCache` with the cluster's key
@@ -17,7 +16,7 @@ import { splitLocations } from '../connection/location.js';
 export class InMemoryClusterClient extends ClusterClient {
   /** One pool, on the first startup node's location. */
   protected override locationsFor(config: ResolvedCacheConfig): string[] {
-    return splitLocations(config.locations).slice(0, 1);
+    return config.locations.slice(0, 1);
   }
 
   private get memory(): Valkey {

@@ -4,14 +4,10 @@ import { ShardClient } from '../client/shard-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 import type { ValkeyPool } from '../connection/connection-pool-types.js';
-import {
-  parseLocation,
-  redactLocation,
-  splitLocations,
-  type ParsedLocation,
-} from '../connection/location.js';
+import { parseLocation, redactLocation, type ParsedLocation } from '../config/location.js';
 import { RefCountedPools } from '../connection/ref-counted-pools.js';
 import { SingleClientPool } from '../connection/single-client-pool.js';
+import { extendsClass } from '../util/classes.js';
 import { systemClock, type InMemoryClock } from './clock.js';
 import { InMemoryClusterClient } from './in-memory-cluster-client.js';
 import { InMemoryServer } from './in-memory-server.js';
@@ -148,10 +144,8 @@ export class InMemoryConnectionFactory implements ValkeyConnectionFactory {
 
   /** Boot check: refuses cluster caches, which would connect to real servers. */
   validateCacheConfig(cache: ResolvedCacheConfig): Array<Omit<ConfigProblem, 'alias'>> {
-    const cls = cache.clientClass as unknown;
-    const isA = (base: object): boolean =>
-      cls === base || (cls as { prototype?: unknown }).prototype instanceof (base as never);
-    if (isA(ClusterClient) && !isA(InMemoryClusterClient)) {
+    const cls = cache.clientClass;
+    if (extendsClass(cls, ClusterClient) && !extendsClass(cls, InMemoryClusterClient)) {
       return [
         {
           path: 'backend',
@@ -166,11 +160,9 @@ export class InMemoryConnectionFactory implements ValkeyConnectionFactory {
   connect(url: string, cache: ResolvedCacheConfig): ValkeyPool {
     const location = parseLocation(url);
     const id = identity(location);
-    const first = splitLocations(cache.locations)[0];
+    const first = cache.locations[0];
     const primaryId = first === undefined ? id : identity(first);
-    const cls = cache.clientClass as unknown;
-    const sharded =
-      cls === ShardClient || (cls as { prototype?: unknown }).prototype instanceof ShardClient;
+    const sharded = extendsClass(cache.clientClass, ShardClient);
     const replicaOfFirst = !sharded && id !== primaryId;
     if (replicaOfFirst) this.servers.declareReplica(id, primaryId);
     const serverId = this.servers.resolve(id);

@@ -1,13 +1,14 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { CacheConfigError } from '../../lib/errors.js';
-import { SUSPICIOUS_TIMEOUT_SECONDS, validateCaches } from '../../lib/config/validate-caches.js';
+import { SUSPICIOUS_TIMEOUT_SECONDS } from '../../lib/config/validate-caches.js';
+import { resolveCaches } from '../../lib/module/resolve-caches.js';
 
 const LOCATION = 'valkey://127.0.0.1:6379/0';
 
 function problemsOf(caches: unknown): string[] {
   try {
-    validateCaches(caches);
+    resolveCaches(caches);
   } catch (error) {
     if (!(error instanceof CacheConfigError)) throw error;
     return error.problems.map((p) => `caches.${p.alias}.${p.path}: ${p.message}`);
@@ -36,7 +37,7 @@ describe('a timeout that looks like milliseconds', () => {
   afterEach(() => warn.mockRestore());
 
   it('logs one warning at boot naming the alias and the unit', () => {
-    validateCaches({
+    resolveCaches({
       api: { location: LOCATION, timeout: 3_600_000 },
       sessions: { location: LOCATION, timeout: SUSPICIOUS_TIMEOUT_SECONDS },
       forever: { location: LOCATION, timeout: null },

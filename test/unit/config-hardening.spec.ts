@@ -4,7 +4,7 @@
  * / Django names, and `compressLevel` against the range of the configured compressor.
  */
 import 'reflect-metadata';
-import { validateCaches } from '../../lib/config/validate-caches.js';
+import { resolveCaches } from '../../lib/module/resolve-caches.js';
 import type { BaseCompressor } from '../../lib/codec/compressors/base-compressor.js';
 import { bootError } from '../support/boot-error.js';
 
@@ -90,7 +90,7 @@ describe('connectionPoolKwargs', () => {
 
   it('passes the iovalkey options the module does not own', () => {
     const retryStrategy = (n: number): number => n * 10;
-    const [cfg] = validateCaches({
+    const [cfg] = resolveCaches({
       c: {
         location: OK,
         options: {
@@ -167,7 +167,7 @@ describe('compressLevel is checked against the compressor', () => {
   ];
 
   it.each(GOOD)('%s accepts level %p', (compressor, level) => {
-    const [cfg] = validateCaches({
+    const [cfg] = resolveCaches({
       c: { location: OK, options: { compressor, compressLevel: level } },
     });
     expect((cfg!.compressor as BaseCompressor).level).toBe(level);

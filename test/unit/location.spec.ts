@@ -3,7 +3,7 @@ import {
   parseLocation,
   redactLocation,
   splitLocations,
-} from '../../lib/connection/location.js';
+} from '../../lib/config/location.js';
 import { ConnectionFactory } from '../../lib/connection/connection-factory.js';
 import { connectionKey } from '../../lib/connection/connection-key.js';
 

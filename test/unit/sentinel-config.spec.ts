@@ -16,8 +16,8 @@ import {
   type ValkeyCache,
 } from '../../lib/index.js';
 import { ConnectionPool, expandSentinelLocation } from '../../lib/extend/index.js';
-import { validateCaches } from '../../lib/config/validate-caches.js';
-import { parseLocation } from '../../lib/connection/location.js';
+import { resolveCaches } from '../../lib/module/resolve-caches.js';
+import { parseLocation } from '../../lib/config/location.js';
 import { resolveSentinelKwargs } from '../../lib/connection/sentinel/sentinel-connection-factory.js';
 import { ReadonlyRetryPolicy } from '../../lib/connection/readonly-retry-policy.js';
 import { sentinelConnectionOptions } from '../../lib/connection/sentinel/sentinel-connection-options.js';
@@ -400,7 +400,7 @@ describe('SentinelClient location expansion', () => {
 });
 
 describe('?is_master= spellings (valkey-py to_bool)', () => {
-  const [config] = validateCaches({
+  const [config] = resolveCaches({
     s: { location: 'valkey://svc/0', options: { sentinels: SENTINELS } },
   });
   const roles: Array<[string, 'primary' | 'replica']> = [
@@ -428,7 +428,7 @@ describe('?is_master= spellings (valkey-py to_bool)', () => {
   });
 
   it('passes the sentinels, the sentinel kwargs (with timeouts) and the data-node options', () => {
-    const [cfg] = validateCaches({
+    const [cfg] = resolveCaches({
       s: {
         location: 'valkey://user:pw@svc/4?is_master=0',
         options: {

@@ -1,25 +1,15 @@
 import type { SentinelKwargs } from '../../config/cache-config.js';
 import type { ConfigProblem } from '../../errors.js';
-import type { ResolvedCacheConfig } from '../../config/resolved-config.js';
+import { locationPath, type ResolvedCacheConfig } from '../../config/resolved-config.js';
+import { className } from '../../util/classes.js';
+import { poolClassOf } from '../class-checks.js';
 import { ConnectionFactory } from '../connection-factory.js';
 import type { ConnectionPoolClass, ConnectionPoolParams } from '../connection-pool-types.js';
-import { parseLocation, redactLocation, type ParsedLocation } from '../location.js';
+import { parseLocation, redactLocation, type ParsedLocation } from '../../config/location.js';
 import { SentinelConnectionPool } from './sentinel-connection-pool.js';
 import { SentinelMonitors } from './sentinel-monitor-registry.js';
 
 type Problem = Omit<ConfigProblem, 'alias'>;
-
-/** Where a location URL sits in a cache config, for error paths (`location` or `location[1]`). */
-export function locationPath(cache: ResolvedCacheConfig, index: number): string {
-  return Array.isArray(cache.raw.location) ? `location[${index}]` : 'location';
-}
-
-/** The name of a class (or of an instance's class) for messages. */
-function className(value: unknown): string {
-  if (typeof value === 'function') return value.name || 'anonymous class';
-  if (typeof value === 'object' && value !== null) return value.constructor.name;
-  return String(value);
-}
 
 /**
  * The checks every Sentinel cache must pass, whatever made its pools: `options.sentinels` is a
@@ -27,7 +17,7 @@ function className(value: unknown): string {
  */
 export function sentinelConfigProblems(cache: ResolvedCacheConfig, who: string): Problem[] {
   const problems: Problem[] = [];
-  if (cache.raw.options?.sentinels === undefined) {
+  if (cache.sentinels === undefined) {
     problems.push({
       path: 'options.sentinels',
       message:
@@ -87,7 +77,7 @@ export class SentinelConnectionFactory extends ConnectionFactory {
 
   override validateCacheConfig(cache: ResolvedCacheConfig): Problem[] {
     const problems = sentinelConfigProblems(cache, 'SentinelConnectionFactory');
-    const poolClass = cache.connectionPoolClass;
+    const poolClass = poolClassOf(cache);
     if (poolClass !== undefined && poolClass.sentinelAware !== true) {
       problems.push({
         path: 'options.connectionPoolClass',
