@@ -8,21 +8,32 @@ import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
 } from './connection-factory-types.js';
-import { markImplicit } from './implicit-factory.js';
 import { connectionFactories } from './pool-registry.js';
 
 function optionError(message: string): CacheConfigError {
   return new CacheConfigError([{ alias: '*', path: 'moduleOptions.connectionFactory', message }]);
 }
 
-/**
- * The value of the `VALKEY_CONNECTION_FACTORY` token: the module's `connectionFactory` option
- * (class, registered name, or instance), or an implicit `ConnectionFactory`.
- */
+/** The global factory a module made from its options, and whether the app asked for it. */
+export interface GlobalFactory {
+  readonly factory: ValkeyConnectionFactory;
+  /**
+   * No `connectionFactory` option: a plain `ConnectionFactory` the module made itself. A client
+   * class's own default (`SentinelClient` -> `SentinelConnectionFactory`) wins over it, but not
+   * over a factory the app set (in `forRoot` or by overriding the token).
+   */
+  readonly implicit: boolean;
+}
+
+/** The module's `connectionFactory` option (class, registered name, or instance) as a factory. */
 export function resolveGlobalFactory(
   option: CacheModuleOptions['connectionFactory'],
-): ValkeyConnectionFactory {
-  if (option === undefined) return markImplicit(new ConnectionFactory());
+): GlobalFactory {
+  return { factory: factoryOf(option), implicit: option === undefined };
+}
+
+function factoryOf(option: CacheModuleOptions['connectionFactory']): ValkeyConnectionFactory {
+  if (option === undefined) return new ConnectionFactory();
   if (isConnectionFactoryClass(option)) return new option();
   if (isConnectionFactory(option)) return option;
   if (typeof option !== 'string') {

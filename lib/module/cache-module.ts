@@ -15,13 +15,14 @@ import {
   getSentinelClientToken,
   VALKEY_ALIAS_FACTORIES,
   VALKEY_CACHE_CONFIGS,
+  VALKEY_CONFIGURED_FACTORY,
   VALKEY_CACHES_OPTIONS,
   VALKEY_CONNECTION_FACTORY,
 } from './tokens.js';
 import { resolveCaches } from './resolve-caches.js';
-import { resolveGlobalFactory } from '../connection/resolve-global-factory.js';
+import { resolveGlobalFactory, type GlobalFactory } from '../connection/resolve-global-factory.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
-import { ConnectionFactoryChoice, markConfiguredGlobal } from './connection-factory-choice.js';
+import { ConnectionFactoryChoice } from './connection-factory-choice.js';
 
 /**
  * The Nest face of the module: one injectable `ValkeyCache` per alias of a Django-style `CACHES`
@@ -141,9 +142,13 @@ export class CacheModule {
         inject: [VALKEY_CACHES_OPTIONS],
       },
       {
+        provide: VALKEY_CONFIGURED_FACTORY,
+        useFactory: () => resolveGlobalFactory(moduleOptions.connectionFactory),
+      },
+      {
         provide: VALKEY_CONNECTION_FACTORY,
-        useFactory: () =>
-          markConfiguredGlobal(resolveGlobalFactory(moduleOptions.connectionFactory)),
+        useFactory: (configured: GlobalFactory) => configured.factory,
+        inject: [VALKEY_CONFIGURED_FACTORY],
       },
       ConnectionFactoryChoice,
       {

@@ -1,26 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CacheError } from '../errors.js';
-import { VALKEY_CACHE_CONFIGS, VALKEY_CONNECTION_FACTORY } from './tokens.js';
+import {
+  VALKEY_CACHE_CONFIGS,
+  VALKEY_CONFIGURED_FACTORY,
+  VALKEY_CONNECTION_FACTORY,
+} from './tokens.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
-import { isImplicit } from '../connection/implicit-factory.js';
+import type { GlobalFactory } from '../connection/resolve-global-factory.js';
 import { ownFactoryOf } from '../connection/class-checks.js';
 import { clientClassOf } from '../client/class-checks.js';
-
-/** Global factories the module itself resolved from `moduleOptions.connectionFactory`. */
-const configuredGlobals = new WeakSet<ValkeyConnectionFactory>();
-
-/**
- * Marks the value the module's own `VALKEY_CONNECTION_FACTORY` provider produced, so that an
- * overriding value (a test's `overrideProvider`) can be told apart from it.
- */
-export function markConfiguredGlobal<T extends ValkeyConnectionFactory>(factory: T): T {
-  configuredGlobals.add(factory);
-  return factory;
-}
 
 /**
  * The default value of each alias's `getConnectionFactoryToken(alias)` in one `CacheModule`:
@@ -39,6 +31,7 @@ export class ConnectionFactoryChoice {
   constructor(
     @Inject(VALKEY_CACHE_CONFIGS) configs: ResolvedCacheConfig[],
     @Inject(VALKEY_CONNECTION_FACTORY) private readonly globalFactory: ValkeyConnectionFactory,
+    @Inject(VALKEY_CONFIGURED_FACTORY) private readonly configured: GlobalFactory,
   ) {
     this.configs = new Map(configs.map((c) => [c.alias, c]));
   }
@@ -54,11 +47,11 @@ export class ConnectionFactoryChoice {
     }
     const own = ownFactoryOf(config);
     if (own === undefined) {
-      if (!isImplicit(this.globalFactory)) return this.globalFactory;
+      if (this.overridden || !this.configured.implicit) return this.globalFactory;
       return this.instanceOf(clientClassOf(config).defaultConnectionFactory);
     }
     const chosen = typeof own === 'function' ? this.instanceOf(own) : own;
-    if (chosen !== this.globalFactory && !configuredGlobals.has(this.globalFactory)) {
+    if (chosen !== this.globalFactory && this.overridden) {
       const name = typeof own === 'function' ? own.name : own.constructor.name;
       this.logger.warn(
         `caches.${alias}: VALKEY_CONNECTION_FACTORY was overridden, but this cache's own ` +
@@ -68,6 +61,11 @@ export class ConnectionFactoryChoice {
       );
     }
     return chosen;
+  }
+
+  /** A test (or the app) replaced `VALKEY_CONNECTION_FACTORY` with a value of its own. */
+  private get overridden(): boolean {
+    return this.globalFactory !== this.configured.factory;
   }
 
   private instanceOf(cls: ConnectionFactoryClass): ValkeyConnectionFactory {

@@ -7,6 +7,11 @@ export const VALKEY_CONNECTION_FACTORY = Symbol.for(
   'nestjs-valkey-cache:VALKEY_CONNECTION_FACTORY',
 );
 
+/** What the module made of its `connectionFactory` option, a `GlobalFactory` (internal). */
+export const VALKEY_CONFIGURED_FACTORY = Symbol.for(
+  'nestjs-valkey-cache:VALKEY_CONFIGURED_FACTORY',
+);
+
 /** The validated configs of every cache of the module (internal). */
 export const VALKEY_CACHE_CONFIGS = Symbol.for('nestjs-valkey-cache:VALKEY_CACHE_CONFIGS');
 
