@@ -10,6 +10,8 @@ import type {
   InMemoryReply,
   InMemorySession,
 } from './commands/types.js';
+// Registers the emulations of the module's own scripts, which every server runs.
+import './in-memory-scripts.js';
 
 export type { InMemoryReply, InMemorySession } from './commands/types.js';
 
