@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import type { InMemoryClock } from './clock.js';
 import { COMMANDS } from './commands/index.js';
 import { bin, NOT_SUPPORTED, ok, replyError, status, text } from './commands/protocol.js';
-import type { CommandSpec, Context, Db, InMemoryReply, InMemorySession } from './commands/types.js';
+import type {
+  CommandServer,
+  CommandSpec,
+  Context,
+  Db,
+  InMemoryReply,
+  InMemorySession,
+} from './commands/types.js';
+// Registers the emulations of the module's own scripts, which every server runs.
+import './in-memory-scripts.js';
 
 export type { InMemoryReply, InMemorySession } from './commands/types.js';
 
@@ -11,7 +20,7 @@ export type { InMemoryReply, InMemorySession } from './commands/types.js';
  * cache and command statistics. Everything a {@link InMemoryConnectionFactory} stores for one
  * location lives in one of these, shared by every cache and connection pointing at it.
  */
-export class InMemoryServer {
+export class InMemoryServer implements CommandServer {
   private readonly dbs = new Map<number, Db>();
   private readonly sessions = new Set<InMemorySession>();
   private readonly scripts = new Map<string, string>();

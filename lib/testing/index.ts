@@ -17,6 +17,6 @@ export {
   registerInMemoryScript,
   type InMemoryScriptApi,
   type InMemoryScriptHandler,
-} from './in-memory-scripts.js';
+} from './commands/script-registry.js';
 export { FakeClock, systemClock, type InMemoryClock } from './clock.js';
 export { globMatch } from '../util/glob.js';

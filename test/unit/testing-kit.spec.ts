@@ -40,7 +40,7 @@ import {
   InMemoryValkey,
   registerInMemoryScript,
 } from '../../lib/testing/index.js';
-import { scriptHandler } from '../../lib/testing/in-memory-scripts.js';
+import { scriptHandler } from '../../lib/testing/commands/script-registry.js';
 import { THROTTLER_INCREMENT } from '../../lib/adapters/throttler-script.js';
 import { RefCountedPools } from '../../lib/connection/ref-counted-pools.js';
 

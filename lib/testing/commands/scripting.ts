@@ -1,6 +1,6 @@
-// Scripting commands: SCRIPT LOAD/EXISTS/FLUSH and EVAL/EVALSHA, run by the registered
-// emulations of in-memory-scripts.ts.
-import { type InMemoryScriptApi, normalizeScript, scriptHandler } from '../in-memory-scripts.js';
+// Scripting commands: SCRIPT LOAD/EXISTS/FLUSH and EVAL/EVALSHA, run by the emulations of
+// script-registry.ts.
+import { type InMemoryScriptApi, normalizeScript, scriptHandler } from './script-registry.js';
 import { err, int, NOT_SUPPORTED, ok, replyError, text, toArg, upper } from './protocol.js';
 import type { CommandSpec, Context, InMemoryReply } from './types.js';
 

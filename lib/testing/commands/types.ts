@@ -1,5 +1,5 @@
-// The data model of the in-memory store and the shape of its command handlers.
-import type { InMemoryServer } from '../in-memory-server.js';
+// The data model of the in-memory store, the server as its commands see it, and the shape of
+// its command handlers. Everything under commands/ builds on this file and nothing above it.
 
 /**
  * A raw reply of the in-memory store, shaped as iovalkey's parser hands replies to its commands:
@@ -41,8 +41,36 @@ export interface InMemorySession {
   multi: { queue: Array<{ name: string; args: Buffer[] }>; dirty: boolean } | undefined;
 }
 
+/**
+ * What a command may ask of the server it runs on, beyond its database: creation order, the
+ * script cache, running a nested command (a script's `redis.call`), and the server-wide views of
+ * `INFO` and `CLIENT`. The in-memory server implements it; no command imports the server.
+ */
+export interface CommandServer {
+  /** The location identity the server stands for (`host:port` or `unix:/path`). */
+  readonly name: string;
+  /** The next creation sequence number. */
+  nextSeq(): number;
+  /** Empties every database (`FLUSHALL`). */
+  flushAll(): void;
+  /** `SCRIPT LOAD`: caches `source`, returns its SHA1. */
+  loadScript(source: string): string;
+  /** The cached source of `sha`. */
+  scriptSource(sha: string): string | undefined;
+  /** `SCRIPT FLUSH`. */
+  flushScripts(): void;
+  /** Runs one command in `ctx` (what a script's `redis.call` does). */
+  run(ctx: Context, name: string, args: Buffer[]): InMemoryReply;
+  /** `INFO [section ...]`. */
+  info(sections: string[], ctx: Context): string;
+  /** `CLIENT LIST`. */
+  clientList(now: number): string;
+  /** One `CLIENT LIST` line. */
+  clientLine(session: InMemorySession, now: number): string;
+}
+
 export interface Context {
-  readonly server: InMemoryServer;
+  readonly server: CommandServer;
   readonly session: InMemorySession;
   readonly db: Db;
   /** The command's time (ms since the epoch), frozen for a whole EXEC or script, as Valkey does. */
