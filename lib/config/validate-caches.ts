@@ -28,7 +28,7 @@ import {
   knownUnsupported as unsupportedSerializers,
 } from '../codec/serializers/serializer-registry.js';
 import type { Serializer } from '../codec/serializers/serializer.js';
-import type { ClassRegistry, Constructor } from './class-registry.js';
+import type { ClassRegistry, Constructor } from '../util/class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
 import { checkConnectionPoolKwargs } from './connection-kwargs.js';
