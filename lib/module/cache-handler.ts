@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ValkeyCache } from '../cache/valkey-cache.js';
+import type { ValkeyCache } from '../cache/valkey-cache.js';
 import { CacheConfigError, CacheError, type ConfigProblem } from '../errors.js';
 import {
   VALKEY_ALIAS_FACTORIES,
   VALKEY_CACHE_CONFIGS,
   VALKEY_CONNECTION_FACTORY,
 } from './tokens.js';
+import { cacheClassFor } from './cache-class.js';
 import type { DefaultClient } from '../client/default-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
@@ -50,7 +51,7 @@ export class CacheHandler implements OnApplicationShutdown {
     for (const { config, factory } of chosen) {
       this.factories.add(factory);
       const client = new config.clientClass(config, factory);
-      const CacheClass = config.clientClass.cacheClass ?? ValkeyCache;
+      const CacheClass = cacheClassFor(config.clientClass);
       this.caches.set(config.alias, new CacheClass(config, client));
     }
   }
