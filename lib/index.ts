@@ -65,6 +65,7 @@ export { ValueCodec } from './codec/value-codec.js';
 
 export { ConnectionFactory } from './connection/connection-factory.js';
 export { ConnectionPool } from './connection/connection-pool.js';
+export { ConnectionReports, type ConnectionReport } from './connection/connection-events.js';
 export type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,

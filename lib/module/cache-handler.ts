@@ -92,8 +92,8 @@ export class CacheHandler implements OnApplicationShutdown {
       if (r.status === 'rejected')
         this.logger.warn(`closing connections failed: ${(r.reason as Error).message}`);
     }
-    // After closing, so listeners still see the connections `end`; then drop the process-wide
-    // hub's reference to this app.
+    // After closing, so listeners still see the connections `end`; then unsubscribe from the
+    // factories' connection reports (a factory given as a value may outlive this app).
     for (const cache of this.caches.values()) cache.events.dispose();
   }
 }
