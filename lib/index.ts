@@ -1,5 +1,5 @@
 // The whole public surface of nestjs-valkey-cache.
-export { CacheModule } from './module/cache-module.js';
+export { CacheModule } from './caching/cache-module.js';
 export { CacheHandler } from './module/cache-handler.js';
 export { InjectCache, InjectSentinelClient } from './module/decorators.js';
 export {
