@@ -1,7 +1,7 @@
 // nestjs-valkey-cache: what an application writes against. Extension points (your own client,
 // factory, pool, serializer or compressor) are in 'nestjs-valkey-cache/extend'; the caching
 // decorators and interceptor in 'nestjs-valkey-cache/caching'.
-export { CacheModule } from './module/cache-module.js';
+export { CacheModule } from './caching/cache-module.js';
 export { CacheHandler } from './module/cache-handler.js';
 export { InjectCache, InjectSentinelClient } from './module/decorators.js';
 export {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Valkey } from 'iovalkey';
+import type { ConnectionReport, ConnectionReports } from '../connection/connection-events.js';
 import type {
   FailoverEvent,
   PrimaryChangedEvent,
@@ -53,16 +54,7 @@ export interface CacheEventMap {
   'replicas-changed': [ReplicasChangedEvent];
 }
 
-/** One report of the process-wide connection hub. */
-interface HubReport {
-  readonly client: Valkey;
-  readonly connection: string;
-  readonly kind: 'connect' | 'disconnect' | 'reconnecting' | 'end' | 'connection-error';
-  readonly message?: string;
-  readonly delayMs?: number;
-}
-
-type ConnectionEventName = HubReport['kind'];
+type ConnectionEventName = ConnectionReport['kind'];
 const CONNECTION_EVENTS: readonly ConnectionEventName[] = [
   'connect',
   'disconnect',
@@ -71,51 +63,23 @@ const CONNECTION_EVENTS: readonly ConnectionEventName[] = [
   'connection-error',
 ];
 
-const hub = new EventEmitter<{ report: [HubReport] }>();
-hub.setMaxListeners(0);
-
-/**
- * How many caches are subscribed to the process-wide connection hub now. Internal (tests check
- * that a closed app leaves no subscription behind); not exported from the package entry.
- *
- * @internal
- */
-export function hubListenerCount(): number {
-  return hub.listenerCount('report');
-}
-
-/**
- * Forwards the lifecycle of a pool's `client` to the caches that listen (called by the pools for
- * every connection they make, next to the log). `connection` must already be redacted. Costs
- * nothing per command; an event with no cache listening is dropped at once.
- */
-export function reportConnectionEvents(client: Valkey, connection: string): void {
-  const send = (kind: HubReport['kind'], extra?: { message?: string; delayMs?: number }): void => {
-    if (hub.listenerCount('report') === 0) return;
-    hub.emit('report', { client, connection, kind, ...extra });
-  };
-  client.on('ready', () => send('connect'));
-  client.on('close', () => send('disconnect'));
-  client.on('reconnecting', (delayMs: number) => send('reconnecting', { delayMs }));
-  client.on('end', () => send('end'));
-  client.on('error', (err: Error) => send('connection-error', { message: err.message }));
-}
-
 /** What {@link CacheEvents} needs of a cache's client. */
 export interface EventSource {
   /** The iovalkey clients the cache's pools hold now. */
   clients(): readonly Valkey[];
+  /** Where its pools report their connections (its connection factory's); none: no events. */
+  readonly reports?: ConnectionReports | undefined;
 }
 
 /**
  * The typed event emitter of one cache alias (`cache.events`); see {@link CacheEventMap}.
  * Connection events are only routed while at least one listener is attached, so an unobserved
- * cache pays nothing and holds no reference from the process-wide hub.
+ * cache pays nothing and its connection factory's reports hold no reference to it.
  */
 export class CacheEvents extends EventEmitter<CacheEventMap> {
   private readonly seen = new WeakSet<Valkey>();
-  private subscribed = false;
-  private readonly onReport = (report: HubReport): void => {
+  private unsubscribe: (() => void) | undefined;
+  private readonly onReport = (report: ConnectionReport): void => {
     if (!this.owns(report.client)) return;
     const base = { alias: this.alias, connection: report.connection, at: Date.now() };
     switch (report.kind) {
@@ -142,23 +106,17 @@ export class CacheEvents extends EventEmitter<CacheEventMap> {
       if (CONNECTION_EVENTS.includes(event as ConnectionEventName)) this.subscribe();
     });
     meta.on('removeListener', () => {
-      if (this.subscribed && this.connectionListeners() === 0) {
-        hub.off('report', this.onReport);
-        this.subscribed = false;
-      }
+      if (this.connectionListeners() === 0) this.detach();
     });
   }
 
   /**
-   * Detaches this emitter for good: unsubscribes from the process-wide connection hub and removes
-   * every listener. Called for every cache when its module shuts down, so a closed app is no
-   * longer reachable from the hub. Idempotent.
+   * Detaches this emitter for good: unsubscribes from the connection reports and removes every
+   * listener. Called for every cache when its module shuts down, so a closed app is no longer
+   * reachable from a connection factory that outlives it. Idempotent.
    */
   dispose(): void {
-    if (this.subscribed) {
-      hub.off('report', this.onReport);
-      this.subscribed = false;
-    }
+    this.detach();
     this.removeAllListeners();
   }
 
@@ -169,9 +127,12 @@ export class CacheEvents extends EventEmitter<CacheEventMap> {
   }
 
   private subscribe(): void {
-    if (this.subscribed) return;
-    this.subscribed = true;
-    hub.on('report', this.onReport);
+    this.unsubscribe ??= this.source.reports?.subscribe(this.onReport);
+  }
+
+  private detach(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   /** Whether `client` is (or was) one of this cache's connections. */

@@ -37,6 +37,7 @@ export function observeCache(
   const metrics = new CacheMetrics(alias);
   const events = new CacheEvents(alias, {
     clients: (): Valkey[] => poolsOf(client).flatMap((p) => [...p.clients()]),
+    reports: client.connectionReports,
   });
   if (client.isSentinel) {
     const sentinel = client as unknown as SentinelEvents;

@@ -4,7 +4,6 @@ import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
-import type { ValkeyCache } from '../cache/valkey-cache.js';
 import type { DefaultClient } from './default-client.js';
 
 /**
@@ -20,11 +19,6 @@ export interface ClientClass {
    * Boot-time checks this client class makes of a cache config and the factory it will get.
    * Paths are relative to the cache config.
    */
-  /**
-   * The cache class built around this client (`ValkeyCache` when absent): `HerdClient` names
-   * `HerdCache`, whose value semantics differ.
-   */
-  readonly cacheClass?: new (config: ResolvedCacheConfig, client: DefaultClient) => ValkeyCache;
   validateCacheConfig(
     config: ResolvedCacheConfig,
     factory: ValkeyConnectionFactory,

@@ -1,4 +1,4 @@
-import { ClassRegistry } from '../config/class-registry.js';
+import { ClassRegistry } from '../util/class-registry.js';
 import { DefaultClient } from './default-client.js';
 import { ClusterClient } from './cluster-client.js';
 import { HerdClient } from './herd-client.js';

@@ -1,7 +1,6 @@
 import { Cluster, type ClusterOptions, type Valkey } from 'iovalkey';
 import type { ConfigProblem } from '../errors.js';
 import { CacheConnectionError } from '../errors.js';
-import { ValkeyClusterCache } from '../cache/valkey-cluster-cache.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 import { parseLocation, splitLocations } from '../config/location.js';
@@ -13,16 +12,14 @@ type Problem = Omit<ConfigProblem, 'alias'>;
 const DEFAULT_PORT = 6379;
 
 /**
- * The client of {@link ValkeyClusterCache}: one iovalkey `Cluster` built from the startup nodes
- * in `location` (any subset of the cluster's nodes). The cluster routes each command to the
+ * The client of `ValkeyClusterCache` (which the cache module builds around it): one iovalkey
+ * `Cluster` built from the startup nodes in `location` (any subset of the cluster's nodes). The cluster routes each command to the
  * primary of its key's slot, and reads to replicas with `options.scaleReads: 'slave'` or
  * `'all'`; multi-key calls are split per slot ({@link groupByConnection}) and run in parallel;
  * `keys`, `deletePattern` and `clear` run on every primary ({@link allConnections}).
  * Connects on first use; closed on application shutdown.
  */
 export class ClusterClient extends DefaultClient {
-  static readonly cacheClass = ValkeyClusterCache;
-
   /** Boot checks: no sentinels, database 0 only. */
   static override validateCacheConfig(
     config: ResolvedCacheConfig,

@@ -6,6 +6,7 @@ import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
 } from '../connection/connection-factory-types.js';
+import type { ConnectionReports } from '../connection/connection-events.js';
 import type { ValkeyPool } from '../connection/connection-pool-types.js';
 import { globEscape } from '../util/glob.js';
 import { ValueCodec } from '../codec/value-codec.js';
@@ -62,6 +63,11 @@ export class DefaultClient {
   /** The URLs this client connects to; `SentinelClient` expands one service URL into two. */
   protected locationsFor(config: ResolvedCacheConfig): string[] {
     return [...config.locations];
+  }
+
+  /** Where this client's pools report their connections (its factory's), if anywhere. */
+  get connectionReports(): ConnectionReports | undefined {
+    return this.factory.connectionReports;
   }
 
   /** The pool that takes writes. */

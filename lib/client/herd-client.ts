@@ -1,5 +1,4 @@
 import type { ConfigProblem } from '../errors.js';
-import { HerdCache } from '../cache/herd-cache.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 import { DefaultClient } from './default-client.js';
@@ -8,15 +7,12 @@ type Problem = Omit<ConfigProblem, 'alias'>;
 
 /**
  * django-valkey's `HerdClient` (thundering-herd protection): connections and routing of a
- * {@link DefaultClient} (primary + replicas), with the value semantics of {@link HerdCache},
- * which the cache module builds for it ({@link cacheClass}): values stored with their logical
- * expiry and a real TTL longer by `options.herdTimeout` (default 60 s), stale values served to
- * all but the caller that refreshes, single-flight `getOrSet`, `incr`/`decr` refused.
+ * {@link DefaultClient} (primary + replicas), with the value semantics of `HerdCache`, which
+ * the cache module builds around it: values stored with their logical expiry and a real TTL
+ * longer by `options.herdTimeout` (default 60 s), stale values served to all but the caller
+ * that refreshes, single-flight `getOrSet`, `incr`/`decr` refused.
  */
 export class HerdClient extends DefaultClient {
-  /** The cache class that implements the herd semantics. */
-  static readonly cacheClass = HerdCache;
-
   /** Boot checks: `options.herdTimeout` must be a number of seconds >= 0. */
   static override validateCacheConfig(
     config: ResolvedCacheConfig,

@@ -11,7 +11,7 @@ import {
 } from '../codec/serializers/serializer-registry.js';
 import type { Serializer } from '../codec/serializers/serializer.js';
 import type { CacheOptions } from './cache-config.js';
-import type { Constructor } from './class-registry.js';
+import type { Constructor } from '../util/class-registry.js';
 import type { ClassLookup } from './class-refs.js';
 import { resolveNamed } from './resolve-named.js';
 

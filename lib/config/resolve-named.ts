@@ -1,6 +1,6 @@
 import type { ConfigProblem } from '../errors.js';
 import { className } from '../util/classes.js';
-import type { Constructor } from './class-registry.js';
+import type { Constructor } from '../util/class-registry.js';
 import type { ClassLookup, ClassOption } from './class-refs.js';
 import { hint } from './did-you-mean.js';
 

@@ -4,7 +4,7 @@ import type { CacheConfig, SentinelAddressConfig } from './cache-config.js';
 import { CacheConfigError, type ConfigProblem } from '../errors.js';
 import { className, extendsClass } from '../util/classes.js';
 import { LocationError, parseLocation, redactLocation, splitLocations } from './location.js';
-import type { Constructor } from './class-registry.js';
+import type { Constructor } from '../util/class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
 import type { ConfigClasses } from './class-refs.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';

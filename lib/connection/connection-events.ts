@@ -1,17 +1,70 @@
 import { Logger } from '@nestjs/common';
 import type { Valkey } from 'iovalkey';
-import { reportConnectionEvents } from '../cache/cache-events.js';
 import { failFastOnFatalConnectionErrors } from './connection-failures.js';
+
+/** One lifecycle change of a pool's connection. `connection` is redacted. */
+export interface ConnectionReport {
+  readonly client: Valkey;
+  readonly connection: string;
+  readonly kind: 'connect' | 'disconnect' | 'reconnecting' | 'end' | 'connection-error';
+  /** The error's message (`connection-error`). */
+  readonly message?: string;
+  /** Wait before the next attempt, in ms (`reconnecting`). */
+  readonly delayMs?: number;
+}
+
+/**
+ * Where the pools of one connection factory report the lifecycle of their connections, for the
+ * layers above to subscribe to (`cache.events` does). Owned by the factory, so it lives as long
+ * as the factory and no longer. A report nobody subscribes to is dropped at once.
+ */
+export class ConnectionReports {
+  private readonly listeners = new Set<(report: ConnectionReport) => void>();
+
+  /** How many subscribers there are now. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Calls `listener` with every report until the returned function is called. */
+  subscribe(listener: (report: ConnectionReport) => void): () => void {
+    const own = (report: ConnectionReport): void => listener(report);
+    this.listeners.add(own);
+    return () => void this.listeners.delete(own);
+  }
+
+  /** Reports the lifecycle of `client` from now on. Costs nothing per command. */
+  watch(client: Valkey, connection: string): void {
+    const send = (
+      kind: ConnectionReport['kind'],
+      extra?: Pick<ConnectionReport, 'message' | 'delayMs'>,
+    ): void => {
+      if (this.listeners.size === 0) return;
+      const report: ConnectionReport = { client, connection, kind, ...extra };
+      for (const listener of [...this.listeners]) listener(report);
+    };
+    client.on('ready', () => send('connect'));
+    client.on('close', () => send('disconnect'));
+    client.on('reconnecting', (delayMs: number) => send('reconnecting', { delayMs }));
+    client.on('end', () => send('end'));
+    client.on('error', (err: Error) => send('connection-error', { message: err.message }));
+  }
+}
 
 /**
  * Everything a pool attaches to a data-node client it creates: logs its lifecycle
- * ({@link logConnectionEvents}), reports it to the caches' `events`, and makes it fail fast on
- * errors a reconnect cannot fix (`failFastOnFatalConnectionErrors`). `describe` must already be
- * redacted.
+ * ({@link logConnectionEvents}), reports it to `reports` (its factory's, when it has one), and
+ * makes it fail fast on errors a reconnect cannot fix (`failFastOnFatalConnectionErrors`).
+ * `describe` must already be redacted.
  */
-export function watchConnection(client: Valkey, alias: string, describe: string): void {
+export function watchConnection(
+  client: Valkey,
+  alias: string,
+  describe: string,
+  reports: ConnectionReports | undefined,
+): void {
   logConnectionEvents(client, alias, describe);
-  reportConnectionEvents(client, describe);
+  reports?.watch(client, describe);
   failFastOnFatalConnectionErrors(client, describe);
 }
 

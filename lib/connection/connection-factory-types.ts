@@ -1,4 +1,5 @@
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import type { ConnectionReports } from './connection-events.js';
 import type { ValkeyPool } from './connection-pool-types.js';
 
 /**
@@ -18,6 +19,12 @@ export interface ValkeyConnectionFactory {
   release?(pool: ValkeyPool): Promise<void>;
   /** Closes every pool this factory made. Called on application shutdown. */
   close?(): Promise<void>;
+  /**
+   * Where this factory's pools report their connections' lifecycle (given to each pool as
+   * `connectionReports`); `cache.events` subscribes to it. Without it caches get no connection
+   * events.
+   */
+  readonly connectionReports?: ConnectionReports;
 }
 
 /** A connection factory class, constructed with no arguments, once per module. */

@@ -2,6 +2,7 @@ import type { ConnectionPoolKwargs } from '../config/cache-config.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ConfigProblem } from '../errors.js';
 import { poolClassOf } from './class-checks.js';
+import { ConnectionReports } from './connection-events.js';
 import { ConnectionPool } from './connection-pool.js';
 import { connectionKey } from './connection-key.js';
 import { parseLocation, type ParsedLocation } from '../config/location.js';
@@ -30,6 +31,8 @@ export const DEFAULT_VALKEY_PORT = 6379;
  */
 export class ConnectionFactory implements ValkeyConnectionFactory {
   private readonly pools = new RefCountedPools();
+  /** Lifecycle reports of the connections of this factory's pools. */
+  readonly connectionReports = new ConnectionReports();
 
   /** The pool class used when a cache sets no `options.connectionPoolClass`. */
   get defaultPoolClass(): ConnectionPoolClass {
@@ -101,6 +104,7 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
       location,
       connection,
       isPrimary: location.isMaster ?? true,
+      connectionReports: this.connectionReports,
     };
   }
 

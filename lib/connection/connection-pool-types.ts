@@ -1,5 +1,6 @@
 import type { Valkey } from 'iovalkey';
 import type { ParsedLocation } from '../config/location.js';
+import type { ConnectionReports } from './connection-events.js';
 import type { SentinelMonitors } from './sentinel/sentinel-monitor-registry.js';
 import type { ConnectionPoolKwargs, SentinelKwargs } from '../config/cache-config.js';
 
@@ -40,6 +41,11 @@ export interface ConnectionPoolParams {
   sentinelMonitors?: SentinelMonitors;
   /** `true` when the pool serves the primary (`?is_master=1`, or index 0 of a plain location). */
   isPrimary: boolean;
+  /**
+   * Where the pool reports the lifecycle of its connections (its factory's; without it they are
+   * only logged, and `cache.events` sees none).
+   */
+  connectionReports?: ConnectionReports;
 }
 
 /** A connection pool class (the seed's `CONNECTION_POOL_CLASS`). */

@@ -24,7 +24,7 @@ export class ConnectionPool extends SingleClientPool {
       new Valkey({ ...params.connection, lazyConnect: true }),
       description,
     );
-    watchConnection(this.client, params.alias, description);
+    watchConnection(this.client, params.alias, description, params.connectionReports);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { ClassRegistry } from '../config/class-registry.js';
+import { ClassRegistry } from '../util/class-registry.js';
 import { ConnectionFactory } from './connection-factory.js';
 import type { ValkeyConnectionFactory } from './connection-factory-types.js';
 import { ConnectionPool } from './connection-pool.js';

@@ -11,6 +11,7 @@ export { ValkeyClusterCache } from '../cache/valkey-cluster-cache.js';
 export type { ScanOptions, SscanOptions, StoreOptions } from '../cache/cache-options.js';
 
 export { ConnectionPool } from '../connection/connection-pool.js';
+export { ConnectionReports, type ConnectionReport } from '../connection/connection-events.js';
 export type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,

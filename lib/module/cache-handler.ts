@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ValkeyCache } from '../cache/valkey-cache.js';
+import type { ValkeyCache } from '../cache/valkey-cache.js';
 import { CacheConfigError, CacheError, type ConfigProblem } from '../errors.js';
 import {
   VALKEY_ALIAS_FACTORIES,
@@ -7,6 +7,7 @@ import {
   VALKEY_CONNECTION_FACTORY,
 } from './tokens.js';
 import { clientClassOf } from '../client/class-checks.js';
+import { cacheClassFor } from './cache-class.js';
 import type { DefaultClient } from '../client/default-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
@@ -52,7 +53,7 @@ export class CacheHandler implements OnApplicationShutdown {
     for (const { config, factory, clientClass } of chosen) {
       this.factories.add(factory);
       const client = new clientClass(config, factory);
-      const CacheClass = clientClass.cacheClass ?? ValkeyCache;
+      const CacheClass = cacheClassFor(clientClass);
       this.caches.set(config.alias, new CacheClass(config, client));
     }
   }
@@ -93,8 +94,8 @@ export class CacheHandler implements OnApplicationShutdown {
       if (r.status === 'rejected')
         this.logger.warn(`closing connections failed: ${(r.reason as Error).message}`);
     }
-    // After closing, so listeners still see the connections `end`; then drop the process-wide
-    // hub's reference to this app.
+    // After closing, so listeners still see the connections `end`; then unsubscribe from the
+    // factories' connection reports (a factory given as a value may outlive this app).
     for (const cache of this.caches.values()) cache.events.dispose();
   }
 }

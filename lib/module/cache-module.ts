@@ -1,8 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { CacheHandler } from './cache-handler.js';
 import { CacheConfigError } from '../errors.js';
-import { CachingBinder } from '../caching/caching-binder.js';
 import type {
   CacheModuleAsyncOptions,
   CacheModuleOptions,
@@ -24,22 +22,26 @@ import { resolveGlobalFactory, type GlobalFactory } from '../connection/resolve-
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 import { ConnectionFactoryChoice } from './connection-factory-choice.js';
 
+/** Imports and providers a subclass adds to every module it builds. */
+export type CacheModuleExtension = Pick<DynamicModule, 'imports' | 'providers'>;
+
 /**
  * The Nest face of the module: one injectable `ValkeyCache` per alias of a Django-style `CACHES`
  * map, a global connection factory (`VALKEY_CONNECTION_FACTORY`) that each cache may override,
  * the connection factory each cache is built with (`getConnectionFactoryToken(alias)`), and the
  * `SentinelClient` of each Sentinel cache. Configs are validated at bootstrap; no
- * connection is opened before a cache is first used.
+ * connection is opened before a cache is first used. The package exports the subclass of
+ * lib/caching, which adds the `@Cached` / `@UseCache` binder through {@link extension}.
  */
 @Module({})
-export class CacheModule {
+export class BaseCacheModule {
   /**
    * Registers the caches of `caches` (alias -> config).
    * @example
    * CacheModule.forRoot({ default: { location: 'valkey://127.0.0.1:6379/1', timeout: 300 } })
    */
   static forRoot(caches: CachesConfig, moduleOptions: CacheModuleOptions = {}): DynamicModule {
-    return CacheModule.build(
+    return this.build(
       Object.keys(caches),
       { provide: VALKEY_CACHES_OPTIONS, useValue: caches },
       moduleOptions,
@@ -97,13 +99,12 @@ export class CacheModule {
         inject: [cls],
       };
     }
-    return CacheModule.build(
-      declared,
-      cachesProvider,
-      options,
-      options.imports ?? [],
-      extraProviders,
-    );
+    return this.build(declared, cachesProvider, options, options.imports ?? [], extraProviders);
+  }
+
+  /** Imports and providers every module of this class adds: none here; subclasses add theirs. */
+  protected static extension(): CacheModuleExtension {
+    return {};
   }
 
   private static build(
@@ -113,6 +114,7 @@ export class CacheModule {
     imports: NonNullable<DynamicModule['imports']>,
     extraProviders: Provider[] = [],
   ): DynamicModule {
+    const extension = this.extension();
     const perAlias: Provider[] = aliases.flatMap((alias) => [
       {
         provide: getConnectionFactoryToken(alias),
@@ -158,14 +160,13 @@ export class CacheModule {
         inject: aliases.map((alias) => getConnectionFactoryToken(alias)),
       },
       CacheHandler,
-      // @Cached methods and @UseCache routes of the application (lib/caching)
-      CachingBinder,
+      ...(extension.providers ?? []),
       ...perAlias,
     ];
     return {
-      module: CacheModule,
+      module: this,
       global: moduleOptions.isGlobal ?? false,
-      imports: [DiscoveryModule, ...imports],
+      imports: [...(extension.imports ?? []), ...imports],
       providers,
       exports: [
         VALKEY_CONNECTION_FACTORY,

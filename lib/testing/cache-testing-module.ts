@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { CacheConfig, CachesConfig } from '../config/cache-config.js';
-import { CacheModule } from '../module/cache-module.js';
+import { CacheModule } from '../caching/cache-module.js';
 import { VALKEY_CONNECTION_FACTORY } from '../module/tokens.js';
 import { CLUSTER_BACKENDS } from '../config/backends.js';
 import type { InMemoryClock } from './clock.js';

@@ -8,7 +8,7 @@ import {
 } from '../../lib/extend/index.js';
 import { CacheEvents, CacheMetrics, type ValkeyCache } from '../../lib/index.js';
 import { LATENCY_BUCKETS_MS } from '../../lib/cache/cache-metrics.js';
-import { hubListenerCount, reportConnectionEvents } from '../../lib/cache/cache-events.js';
+import { ConnectionReports } from '../../lib/connection/connection-events.js';
 import { completesFailover } from '../../lib/cache/observe.js';
 import { registerCacheMetrics } from '../../lib/prometheus/index.js';
 
@@ -83,10 +83,11 @@ describe('CacheEvents', () => {
   it("routes a connection's lifecycle to the cache that holds it, only while someone listens", () => {
     const mine = fakeClient();
     const other = fakeClient();
-    reportConnectionEvents(mine, '127.0.0.1:1/0');
-    reportConnectionEvents(other, '127.0.0.1:2/0');
+    const reports = new ConnectionReports();
+    reports.watch(mine, '127.0.0.1:1/0');
+    reports.watch(other, '127.0.0.1:2/0');
     let held: Valkey[] = [mine];
-    const events = new CacheEvents('a', { clients: () => held });
+    const events = new CacheEvents('a', { clients: () => held, reports });
     const seen: Array<[string, ConnectionEvent]> = [];
     const onConnect = (e: ConnectionEvent): void => void seen.push(['connect', e]);
     const onError = (e: ConnectionErrorEvent): void => void seen.push(['error', e]);
@@ -110,12 +111,24 @@ describe('CacheEvents', () => {
     events.off('connection-error', onError);
     (mine as unknown as EventEmitter).emit('ready');
     expect(seen).toHaveLength(3);
+    expect(reports.listenerCount).toBe(0);
+  });
+
+  it('a cache whose factory reports nothing gets no connection events', () => {
+    const c = fakeClient();
+    new ConnectionReports().watch(c, 'x');
+    const events = new CacheEvents('a', { clients: () => [c] });
+    const connects: ConnectionEvent[] = [];
+    events.on('connect', (e) => connects.push(e));
+    (c as unknown as EventEmitter).emit('ready');
+    expect(connects).toEqual([]);
   });
 
   it('an error with no connection-error listener does not throw', () => {
     const c = fakeClient();
-    reportConnectionEvents(c, 'x');
-    const events = new CacheEvents('a', { clients: () => [c] });
+    const reports = new ConnectionReports();
+    reports.watch(c, 'x');
+    const events = new CacheEvents('a', { clients: () => [c], reports });
     const connects: ConnectionEvent[] = [];
     events.on('connect', (e) => connects.push(e));
     expect(() => (c as unknown as EventEmitter).emit('error', new Error('boom'))).not.toThrow();
@@ -207,21 +220,21 @@ describe('registerCacheMetrics called twice', () => {
 });
 
 describe('CacheEvents.dispose', () => {
-  it('unsubscribes from the process-wide hub and removes every listener', () => {
+  it("unsubscribes from the factory's connection reports and removes every listener", () => {
     const c = new EventEmitter() as unknown as Valkey;
-    reportConnectionEvents(c, 'x');
-    const base = hubListenerCount();
-    const events = new CacheEvents('a', { clients: () => [c] });
+    const reports = new ConnectionReports();
+    reports.watch(c, 'x');
+    const events = new CacheEvents('a', { clients: () => [c], reports });
     const seen: string[] = [];
     events.on('connect', () => seen.push('connect'));
     events.on('end', () => seen.push('end'));
-    expect(hubListenerCount()).toBe(base + 1);
+    expect(reports.listenerCount).toBe(1);
     events.dispose();
-    expect(hubListenerCount()).toBe(base);
+    expect(reports.listenerCount).toBe(0);
     expect(events.listenerCount('connect') + events.listenerCount('end')).toBe(0);
     (c as unknown as EventEmitter).emit('ready');
     expect(seen).toEqual([]);
     events.dispose(); // idempotent
-    expect(hubListenerCount()).toBe(base);
+    expect(reports.listenerCount).toBe(0);
   });
 });

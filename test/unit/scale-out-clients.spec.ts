@@ -84,6 +84,25 @@ describe('scale-out clients at boot', () => {
     await ref.close();
   });
 
+  it('builds the cache class of the client family, subclasses included', async () => {
+    class MyHerd extends HerdClient {}
+    class MyShard extends ShardClient {}
+    const ref = await Test.createTestingModule({
+      imports: [
+        CacheModule.forRoot({
+          herd: { location: A, options: { clientClass: MyHerd } },
+          shard: { location: [A, B], options: { clientClass: MyShard } },
+        }),
+      ],
+    }).compile();
+    const handler = ref.get(CacheHandler);
+    expect(handler.get('herd')).toBeInstanceOf(HerdCache);
+    expect(handler.get('shard')).not.toBeInstanceOf(HerdCache);
+    expect(handler.get('shard')).not.toBeInstanceOf(ValkeyClusterCache);
+    expect(handler.get('shard').constructor.name).toBe('ValkeyCache');
+    await ref.close();
+  });
+
   it('refuses a ShardClient with one location, naming alias and path', async () => {
     const err = await bootError({ bad: { location: A, options: { clientClass: 'ShardClient' } } });
     expect(err.problems).toEqual([

@@ -1,4 +1,4 @@
-import { ClassRegistry } from '../../config/class-registry.js';
+import { ClassRegistry } from '../../util/class-registry.js';
 import { BrotliCompressor } from './brotli-compressor.js';
 import type { Compressor } from './compressor.js';
 import { GzipCompressor } from './gzip-compressor.js';

@@ -1,4 +1,4 @@
-import { ClassRegistry } from '../../config/class-registry.js';
+import { ClassRegistry } from '../../util/class-registry.js';
 import { JsonSerializer } from './json-serializer.js';
 import { MsgpackSerializer } from './msgpack-serializer.js';
 import type { Serializer } from './serializer.js';

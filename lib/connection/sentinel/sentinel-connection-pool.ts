@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { Valkey } from 'iovalkey';
 import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
-import { closeClient } from '../connection-events.js';
+import { closeClient, type ConnectionReports } from '../connection-events.js';
 import type { ConnectionPoolParams } from '../connection-pool-types.js';
 import { sleep } from '../../util/async-helpers.js';
 import { formatAddress, sameAddress, type NodeAddress } from '../node-address.js';
@@ -86,6 +86,7 @@ export class SentinelConnectionPool
   private readonly commandTimeoutMs: number;
   private readonly sentinelKwargs: ConnectionPoolParams['sentinelKwargs'];
   private readonly monitors: SentinelMonitors;
+  private readonly connectionReports: ConnectionReports | undefined;
   private acquiredMonitor: SentinelMonitor | undefined;
   private primaryClient: Valkey | undefined;
   private bootstrap: Valkey | undefined;
@@ -131,10 +132,12 @@ export class SentinelConnectionPool
     );
     this.sentinelKwargs = params.sentinelKwargs;
     this.monitors = params.sentinelMonitors ?? new SentinelMonitors();
+    this.connectionReports = params.connectionReports;
     this.replicaSet = new SentinelReplicaSet({
       alias: this.alias,
       service: this.service,
       connection: this.connection,
+      connectionReports: this.connectionReports,
       translate: (address) => this.translate(address),
       primaryDown: () => this.monitor.state?.primaryDown === true,
       retire: (client, graceMs) => this.retire(client, graceMs),
@@ -295,6 +298,7 @@ export class SentinelConnectionPool
       sentinelOptions: this.sentinelOptions,
       commandTimeoutMs: this.commandTimeoutMs,
       readonlyPolicy: this.readonlyPolicy,
+      connectionReports: this.connectionReports,
       monitor: () => this.monitor,
       translate: (address) => this.translate(address),
     });

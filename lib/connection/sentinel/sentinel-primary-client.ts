@@ -1,6 +1,6 @@
 import { Valkey, type RedisOptions } from 'iovalkey';
 import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
-import { watchConnection } from '../connection-events.js';
+import { watchConnection, type ConnectionReports } from '../connection-events.js';
 import { sameAddress, type NodeAddress } from '../node-address.js';
 import type { ReadonlyRetryPolicy } from '../readonly-retry-policy.js';
 import type { sentinelConnectionOptions } from './sentinel-connection-options.js';
@@ -20,6 +20,7 @@ export interface PrimaryClientParams {
   /** Bound on the sentinel commands when `sentinelKwargs` sets none, in ms. */
   readonly commandTimeoutMs: number;
   readonly readonlyPolicy: ReadonlyRetryPolicy;
+  readonly connectionReports: ConnectionReports | undefined;
   /** The pool's monitor (acquired on first use, so asked lazily). */
   monitor(): SentinelMonitor;
   /** Where to connect for an address a sentinel named (the user's `natMap`). */
@@ -74,6 +75,7 @@ export function createSentinelPrimaryClient(p: PrimaryClientParams): Valkey {
   const client = new Valkey(options);
   p.readonlyPolicy.attach(client);
   showConnectedServer(client);
-  watchConnection(client, p.alias, `the primary of Sentinel service '${p.service}'`);
+  const describe = `the primary of Sentinel service '${p.service}'`;
+  watchConnection(client, p.alias, describe, p.connectionReports);
   return client;
 }

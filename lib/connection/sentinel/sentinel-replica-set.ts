@@ -1,6 +1,6 @@
 import { Valkey, type RedisOptions } from 'iovalkey';
 import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
-import { watchConnection } from '../connection-events.js';
+import { watchConnection, type ConnectionReports } from '../connection-events.js';
 import { errorMessage, noop } from '../../util/async-helpers.js';
 import { formatAddress, sameAddress, type NodeAddress } from '../node-address.js';
 
@@ -13,6 +13,7 @@ export interface ReplicaSetContext {
   readonly service: string;
   /** iovalkey options of the data-node connections. */
   readonly connection: ConnectionPoolKwargs;
+  readonly connectionReports: ConnectionReports | undefined;
   /** Where to connect for an address a sentinel named (the user's `natMap`). */
   translate(address: NodeAddress): NodeAddress;
   /** Whether the sentinels flag the primary down (replicas with a broken link still serve). */
@@ -131,6 +132,7 @@ export class SentinelReplicaSet {
       client,
       alias,
       `replica ${formatAddress(address)} of Sentinel service '${service}'`,
+      this.context.connectionReports,
     );
     client.on('ready', () => void this.check(entry));
     client.on('close', () => {
