@@ -13,9 +13,9 @@ const DEFAULT_PORT = 6379;
 
 /**
  * The client of `ValkeyClusterCache` (which the cache module builds around it): one iovalkey
- * `Cluster` built from the startup nodes in `location` (any subset of the cluster's nodes). The cluster routes each command to the
- * primary of its key's slot, and reads to replicas with `options.scaleReads: 'slave'` or
- * `'all'`; multi-key calls are split per slot ({@link groupByConnection}) and run in parallel;
+ * `Cluster` built from the startup nodes in `location` (any subset of the cluster's nodes). The
+ * cluster routes each command to the primary of its key's slot, and reads to replicas with
+ * `options.scaleReads: 'slave'` or `'all'`; multi-key calls are split per slot ({@link groupByConnection}) and run in parallel;
  * `keys`, `deletePattern` and `clear` run on every primary ({@link allConnections}).
  * Connects on first use; closed on application shutdown.
  */

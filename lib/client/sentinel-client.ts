@@ -116,11 +116,6 @@ export class SentinelClient extends DefaultClient {
     return this.face(this.pools[1] ?? this.pools[0]!);
   }
 
-  /** The read pools as `DefaultClient` lists them: `[replica]` for a service URL. Pools, not servers. */
-  override get replicas(): readonly ValkeyPool[] {
-    return super.replicas;
-  }
-
   /**
    * `pool` itself when it can name its servers; for one that cannot (the testing kit's in-memory
    * pools) a view of it whose `servers()` rejects with a {@link CacheError}, as {@link topology}.
