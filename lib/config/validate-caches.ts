@@ -268,20 +268,30 @@ function resolveCache(
 
 const ALIAS = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
+/** The outcome of checking a `CACHES` map: the configs that passed, and every problem found. */
+export interface CheckedCaches {
+  /** Resolved configs of the aliases that had no problem, in the map's order. */
+  readonly configs: ResolvedCacheConfig[];
+  readonly problems: ConfigProblem[];
+}
+
 /**
- * Validates every cache of a `CACHES` map at boot and resolves names to classes (those of the
- * layers above come in `classes`). Throws one {@link CacheConfigError} listing every problem,
- * each with its alias and option path.
+ * Checks every cache of a `CACHES` map and resolves names to classes (those of the layers above
+ * come in `classes`), collecting every problem with its alias and option path instead of
+ * throwing, so that later rules (the chosen client's and factory's) add theirs to the same list.
  */
-export function validateCaches(caches: unknown, classes: ConfigClasses): ResolvedCacheConfig[] {
-  const problems: ConfigProblem[] = [];
+export function checkCaches(caches: unknown, classes: ConfigClasses): CheckedCaches {
   if (!isPlainObject(caches) || Object.keys(caches).length === 0) {
-    throw new CacheConfigError([
-      { alias: '*', path: '', message: 'caches must be an object with at least one alias' },
-    ]);
+    return {
+      configs: [],
+      problems: [
+        { alias: '*', path: '', message: 'caches must be an object with at least one alias' },
+      ],
+    };
   }
+  const problems: ConfigProblem[] = [];
   const seen = new Map<string, string>();
-  const resolved: ResolvedCacheConfig[] = [];
+  const configs: ResolvedCacheConfig[] = [];
   for (const [alias, raw] of Object.entries(caches)) {
     const out: Problem[] = [];
     if (!ALIAS.test(alias)) {
@@ -301,10 +311,14 @@ export function validateCaches(caches: unknown, classes: ConfigClasses): Resolve
     seen.set(folded, alias);
     const config = resolveCache(alias, raw, classes, out);
     problems.push(...out.map((p) => ({ alias, ...p })));
-    if (config) resolved.push(config);
+    if (config && out.length === 0) configs.push(config);
   }
-  if (problems.length > 0) throw new CacheConfigError(problems);
-  for (const config of resolved) {
+  return { configs, problems };
+}
+
+/** Logs one warning per cache whose `timeout` looks like milliseconds (over 30 days). */
+export function warnSuspiciousTimeouts(configs: readonly ResolvedCacheConfig[]): void {
+  for (const config of configs) {
     if (config.timeout !== null && config.timeout > SUSPICIOUS_TIMEOUT_SECONDS) {
       new Logger('CacheModule').warn(
         `caches.${config.alias}.timeout is ${config.timeout} seconds (over 30 days): ` +
@@ -312,5 +326,15 @@ export function validateCaches(caches: unknown, classes: ConfigClasses): Resolve
       );
     }
   }
-  return resolved;
+}
+
+/**
+ * {@link checkCaches}, then throws one {@link CacheConfigError} listing every problem, or warns
+ * about suspicious timeouts and returns the resolved configs.
+ */
+export function validateCaches(caches: unknown, classes: ConfigClasses): ResolvedCacheConfig[] {
+  const { configs, problems } = checkCaches(caches, classes);
+  if (problems.length > 0) throw new CacheConfigError(problems);
+  warnSuspiciousTimeouts(configs);
+  return configs;
 }

@@ -10,13 +10,15 @@ import { clientClassOf } from '../client/class-checks.js';
 import { cacheClassFor } from './cache-class.js';
 import type { DefaultClient } from '../client/default-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import { warnSuspiciousTimeouts, type CheckedCaches } from '../config/validate-caches.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 
 /**
  * Every cache of one `CacheModule` by alias (Django's `caches`): builds them at bootstrap, each
  * with the connection factory injected under its `getConnectionFactoryToken(alias)` (by default
- * the one the precedence rules choose, see `ConnectionFactoryChoice`), runs the client and
- * factory boot checks against that factory, and closes every connection on shutdown.
+ * the one the precedence rules choose, see `ConnectionFactoryChoice`), adds the client and
+ * factory rules of each cache to the problems the config pipeline found and reports them all in
+ * one `CacheConfigError`, and closes every connection on shutdown.
  * Building a cache opens no socket: connections are made on first use.
  */
 @Injectable()
@@ -26,12 +28,12 @@ export class CacheHandler implements OnApplicationShutdown {
   private readonly logger = new Logger('CacheHandler');
 
   constructor(
-    @Inject(VALKEY_CACHE_CONFIGS) configs: ResolvedCacheConfig[],
+    @Inject(VALKEY_CACHE_CONFIGS) checked: CheckedCaches,
     @Inject(VALKEY_ALIAS_FACTORIES) byAlias: ReadonlyMap<string, ValkeyConnectionFactory>,
     @Inject(VALKEY_CONNECTION_FACTORY) globalFactory: ValkeyConnectionFactory,
   ) {
-    const problems: ConfigProblem[] = [];
-    const chosen = configs.map((config) => {
+    const problems: ConfigProblem[] = [...checked.problems];
+    const chosen = checked.configs.map((config) => {
       const factory = byAlias.get(config.alias);
       if (!factory) {
         throw new CacheError(
@@ -48,6 +50,7 @@ export class CacheHandler implements OnApplicationShutdown {
       return { config, factory, clientClass };
     });
     if (problems.length > 0) throw new CacheConfigError(problems);
+    warnSuspiciousTimeouts(checked.configs);
     // Closed on shutdown, whoever made them (an overriding value included).
     this.factories.add(globalFactory);
     for (const { config, factory, clientClass } of chosen) {

@@ -17,7 +17,7 @@ import {
   VALKEY_CACHES_OPTIONS,
   VALKEY_CONNECTION_FACTORY,
 } from './tokens.js';
-import { resolveCaches } from './resolve-caches.js';
+import { checkLibraryCaches } from './resolve-caches.js';
 import { resolveGlobalFactory, type GlobalFactory } from '../connection/resolve-global-factory.js';
 import type { ValkeyConnectionFactory } from '../connection/connection-factory-types.js';
 import { ConnectionFactoryChoice } from './connection-factory-choice.js';
@@ -140,7 +140,7 @@ export class BaseCacheModule {
       ...extraProviders,
       {
         provide: VALKEY_CACHE_CONFIGS,
-        useFactory: resolveCaches,
+        useFactory: checkLibraryCaches,
         inject: [VALKEY_CACHES_OPTIONS],
       },
       {
@@ -155,8 +155,13 @@ export class BaseCacheModule {
       ConnectionFactoryChoice,
       {
         provide: VALKEY_ALIAS_FACTORIES,
-        useFactory: (...factories: ValkeyConnectionFactory[]) =>
-          new Map(aliases.map((alias, i) => [alias, factories[i]])),
+        useFactory: (...factories: Array<ValkeyConnectionFactory | null>) =>
+          new Map(
+            aliases.flatMap((alias, i) => {
+              const factory = factories[i];
+              return factory ? [[alias, factory] as const] : [];
+            }),
+          ),
         inject: aliases.map((alias) => getConnectionFactoryToken(alias)),
       },
       CacheHandler,

@@ -6,6 +6,7 @@ import {
   VALKEY_CONNECTION_FACTORY,
 } from './tokens.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
+import type { CheckedCaches } from '../config/validate-caches.js';
 import type {
   ConnectionFactoryClass,
   ValkeyConnectionFactory,
@@ -20,25 +21,29 @@ import { clientClassOf } from '../client/class-checks.js';
  * app set one > the client class's `defaultConnectionFactory`. Factories made from a class are
  * made once per class within the module (a class equal to the global factory's reuses it).
  * When a test overrode the global token but a cache's own factory still wins, logs one warning
- * naming the alias: that cache keeps connecting through its own factory.
+ * naming the alias: that cache keeps connecting through its own factory. An alias whose config
+ * has a problem gets `null` (the problem is reported with every other one by `CacheHandler`).
  */
 @Injectable()
 export class ConnectionFactoryChoice {
   private readonly configs: ReadonlyMap<string, ResolvedCacheConfig>;
+  private readonly failed: ReadonlySet<string>;
   private readonly made = new Map<ConnectionFactoryClass, ValkeyConnectionFactory>();
   private readonly logger = new Logger('CacheModule');
 
   constructor(
-    @Inject(VALKEY_CACHE_CONFIGS) configs: ResolvedCacheConfig[],
+    @Inject(VALKEY_CACHE_CONFIGS) checked: CheckedCaches,
     @Inject(VALKEY_CONNECTION_FACTORY) private readonly globalFactory: ValkeyConnectionFactory,
     @Inject(VALKEY_CONFIGURED_FACTORY) private readonly configured: GlobalFactory,
   ) {
-    this.configs = new Map(configs.map((c) => [c.alias, c]));
+    this.configs = new Map(checked.configs.map((c) => [c.alias, c]));
+    this.failed = new Set(checked.problems.map((p) => p.alias));
   }
 
   /** The factory of the cache `alias` by the precedence rules. */
-  forAlias(alias: string): ValkeyConnectionFactory {
+  forAlias(alias: string): ValkeyConnectionFactory | null {
     const config = this.configs.get(alias);
+    if (!config && (this.failed.has(alias) || this.failed.has('*'))) return null;
     if (!config) {
       throw new CacheError(
         `no cache config for this connection factory token; configured aliases: ${[...this.configs.keys()].join(', ')}`,

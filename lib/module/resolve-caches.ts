@@ -1,6 +1,6 @@
 import type { ConfigClasses } from '../config/class-refs.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
-import { validateCaches } from '../config/validate-caches.js';
+import { checkCaches, validateCaches, type CheckedCaches } from '../config/validate-caches.js';
 import { CLIENT_CLASS_EXPECTED, isClientClass } from '../client/class-checks.js';
 import { clientClasses } from '../client/client-registry.js';
 import { ClusterClient } from '../client/cluster-client.js';
@@ -40,7 +40,15 @@ export const LIBRARY_CLASSES: ConfigClasses = {
   clusterClientClass: ClusterClient,
 };
 
-/** Validates and resolves a `CACHES` map against the library's classes, as `CacheModule` does. */
+/**
+ * Checks a `CACHES` map against the library's classes, collecting problems (`CacheModule` adds
+ * the client and factory rules of each cache to them before it reports them all at once).
+ */
+export function checkLibraryCaches(caches: unknown): CheckedCaches {
+  return checkCaches(caches, LIBRARY_CLASSES);
+}
+
+/** Validates and resolves a `CACHES` map against the library's classes; throws on a problem. */
 export function resolveCaches(caches: unknown): ResolvedCacheConfig[] {
   return validateCaches(caches, LIBRARY_CLASSES);
 }

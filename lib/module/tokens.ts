@@ -12,13 +12,16 @@ export const VALKEY_CONFIGURED_FACTORY = Symbol.for(
   'nestjs-valkey-cache:VALKEY_CONFIGURED_FACTORY',
 );
 
-/** The validated configs of every cache of the module (internal). */
+/** The checked caches of the module, a `CheckedCaches`: configs and problems (internal). */
 export const VALKEY_CACHE_CONFIGS = Symbol.for('nestjs-valkey-cache:VALKEY_CACHE_CONFIGS');
 
 /** The raw caches map given to `forRoot`/`forRootAsync` (internal). */
 export const VALKEY_CACHES_OPTIONS = Symbol.for('nestjs-valkey-cache:VALKEY_CACHES_OPTIONS');
 
-/** The connection factory of every alias, as a `Map` (internal; built from the per-alias tokens). */
+/**
+ * The connection factory of every alias whose config passed, as a `Map` (internal; built from
+ * the per-alias tokens).
+ */
 export const VALKEY_ALIAS_FACTORIES = Symbol.for('nestjs-valkey-cache:VALKEY_ALIAS_FACTORIES');
 
 /** Injection token of the `ValkeyCache` of `alias`. */

@@ -1,4 +1,4 @@
-import { resolveCaches } from '../module/resolve-caches.js';
+import { checkLibraryCaches } from '../module/resolve-caches.js';
 import {
   VALKEY_CACHE_CONFIGS,
   VALKEY_CACHES_OPTIONS,
@@ -57,7 +57,10 @@ export function useInMemoryCaches<B extends ProviderOverrides<B>>(
   builder.overrideProvider(VALKEY_CONNECTION_FACTORY).useValue(factory);
   // Validates the app's real config as CacheModule does, then rewrites each cache for memory.
   builder.overrideProvider(VALKEY_CACHE_CONFIGS).useFactory({
-    factory: (caches: unknown) => resolveCaches(caches).map(inMemoryCacheConfig),
+    factory: (caches: unknown) => {
+      const { configs, problems } = checkLibraryCaches(caches);
+      return { configs: configs.map(inMemoryCacheConfig), problems };
+    },
     inject: [VALKEY_CACHES_OPTIONS],
   });
   return builder;

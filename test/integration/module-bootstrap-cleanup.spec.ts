@@ -5,6 +5,7 @@ import { Test } from '@nestjs/testing';
 import {
   CacheConfigError,
   CacheModule,
+  type CacheConfig,
   getCacheToken,
   ValkeyCache,
   type CachesConfig,
@@ -116,6 +117,21 @@ it('a config error opens nothing', async () => {
       ],
     }).compile(),
   ).rejects.toBeInstanceOf(CacheConfigError);
+  expect(await leftOpen(from)).toEqual({ open: [], openedAfterClose: 0 });
+});
+
+it('a config error beside a good Sentinel cache opens nothing either', async () => {
+  const from = opened.length;
+  await expect(
+    Test.createTestingModule({
+      imports: [
+        CacheModule.forRoot({
+          sentinel: CACHES['sentinel']!,
+          broken: { location: 'valkey://127.0.0.1:1/0', ttl: 60 } as CacheConfig,
+        }),
+      ],
+    }).compile(),
+  ).rejects.toThrow(/caches\.broken\.ttl: unknown option/);
   expect(await leftOpen(from)).toEqual({ open: [], openedAfterClose: 0 });
 });
 

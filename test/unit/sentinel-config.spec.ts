@@ -242,6 +242,19 @@ describe('Sentinel configuration checked at boot', () => {
       'b.options.sentinels',
     ]);
   });
+
+  it("reports the option checks and the Sentinel factory's rules together", async () => {
+    const error = await bootError({
+      plain: { location: 'valkey://127.0.0.1:6379/0', ttl: 60 },
+      s: { location: 'valkey://svc/0', options: { ...sentinelClient } },
+    });
+    expect(error.problems.map((p) => `${p.alias}.${p.path}`)).toEqual([
+      'plain.ttl',
+      's.options.sentinels',
+    ]);
+    expect(error.message).toMatch(/caches\.plain\.ttl: unknown option \(did you mean 'timeout'/);
+    expect(error.message).toMatch(/caches\.s\.options\.sentinels: is required by Sentinel/);
+  });
 });
 
 describe('the seed examples boot (TypeScript form)', () => {
