@@ -3,9 +3,15 @@ const common = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // lib/util/package-require.cts (CommonJS in both builds) is imported as `.cjs`; the mapping
+  // names it alone so that `.cjs` files inside node_modules resolve as they are.
+  moduleFileExtensions: ['ts', 'cts', 'js', 'cjs', 'json'],
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^(\\.{1,2}/(.*/)?util/package-require)\\.cjs$': '$1.cts',
+  },
   transform: {
-    '^.+\\.ts$': [
+    '^.+\\.c?ts$': [
       'ts-jest',
       { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } },
     ],

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-
+import { packageRequire } from '../../util/package-require.cjs';
 import { type Compressor, CompressorError } from './compressor.js';
 
 /** Options every compressor takes (`new ZlibCompressor({ minLength: 256, level: 9 })`). */
@@ -112,8 +111,6 @@ export abstract class BaseCompressor implements Compressor {
   protected abstract decompressBytes(data: Buffer): Buffer;
 }
 
-const requireOptional = createRequire(import.meta.url);
-
 /**
  * Loads an optional dependency synchronously (they are CommonJS packages), or throws an `Error`
  * telling how to install it. Called from a compressor's constructor, so a cache configured with a
@@ -121,7 +118,7 @@ const requireOptional = createRequire(import.meta.url);
  */
 export function loadOptionalPackage<T>(packageName: string, className: string): T {
   try {
-    return requireOptional(packageName) as T;
+    return packageRequire(packageName) as T;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const missing =
