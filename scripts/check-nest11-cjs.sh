@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Nest 11 + CommonJS compatibility check (issue #7, "Done when").
+# Nest 11 + CommonJS check: the packed package in an app shaped exactly like `nest new` on Nest 11.
 #
-# 1. Builds this package (`npm run build`'s `tsc -p tsconfig.build.json`, into a staging copy so
-#    that stale files in ./dist are never packed) and packs it with `npm pack`.
-# 2. Installs the tarball with @nestjs/common@^11, @nestjs/core@^11, reflect-metadata, rxjs and
-#    the optional peers (terminus 11, throttler 6, prom-client, keyv 5, express-session) into a
-#    temporary CommonJS project (package.json without "type": "module").
-# 3. Compiles compat/nest11-cjs/main.ts there with this repo's tsc, twice: module NodeNext, and
-#    module commonjs + moduleResolution node10 (the classic Nest tsconfig). Both emit
-#    `require("nestjs-valkey-cache")`, which Node >= 20.19 serves through require(esm).
-# 4. Starts its own valkey-server on a free loopback port (stopped by PID on exit) and runs both
-#    builds: boot a Nest 11 application context with CacheModule.forRoot, inject the cache with
-#    @InjectCache(), set/get round trip, close the app; the first run also checks that every
-#    subpath export resolves exactly when its file was built, and loads.
-# Exits 0 only when every check passed. The Nest 12 ESM side is covered by the test suite.
+# 1. Builds both builds of the package (scripts/build.mjs, into a staging copy so that stale files
+#    in ./dist are never packed) and packs it with `npm pack`; prints the packed size.
+# 2. Copies compat/nest11-cjs (the stock `nest new` package.json, tsconfig.json and jest config,
+#    plus a small cached greeting service) into a temporary directory and installs it with the
+#    tarball and the optional peers.
+# 3. Type-checks the app with tsc under the stock tsconfig (nodenext) and the classic one
+#    (module commonjs, moduleResolution node10).
+# 4. Starts its own valkey-server on a free loopback port (stopped by PID on exit) and runs:
+#    the unit spec (`npx jest`: the testing kit, no server), the e2e spec
+#    (`npx jest --config ./test/jest-e2e.json`: @nestjs/testing + supertest against the server),
+#    the unit spec again under the classic tsconfig (module commonjs, moduleResolution node10),
+#    and dual-load.cjs (require and import of every entry point in one process).
+#    No --forceExit: jest must exit by itself, and `timeout` turns a hang into a failure.
+# Exits 0 only when every step passed. The Nest 12 ESM side is covered by the test suite.
 #
 # Usage: bash scripts/check-nest11-cjs.sh        (needs node >= 20.19, npm, valkey-server)
 #        NEST11_CJS_KEEP=1 keeps the temporary directory for a look afterwards.
@@ -39,64 +40,32 @@ trap 'exit 130' INT TERM
 step "node $(node --version); work dir $work"
 
 step "build and pack"
-# `npm run build` (tsc -p tsconfig.build.json), but into a staging copy of the package, so that
-# files left in ./dist by an older build can never be packed.
 stage="$work/package"
 mkdir -p "$stage"
 cp package.json README.md "$stage/"
 [ -f LICENSE ] && cp LICENSE "$stage/"
-node_modules/.bin/tsc -p tsconfig.build.json --outDir "$stage/dist"
+node scripts/build.mjs "$stage/dist"
 tarball="$(cd "$stage" && npm pack --silent --ignore-scripts --pack-destination "$work")"
 tarball="$work/$(basename "$tarball")"
 [ -f "$tarball" ] || { echo "FAIL: npm pack produced no tarball" >&2; exit 1; }
+echo "== nest11-cjs: packed $(basename "$tarball"): $(du -k "$tarball" | cut -f1) kB"
 
-step "install Nest 11 fixture"
+step "install the Nest 11 app (nest new layout)"
 app="$work/app"
 mkdir -p "$app"
-cat >"$app/package.json" <<'JSON'
-{ "name": "nest11-cjs-fixture", "version": "0.0.0", "private": true, "license": "UNLICENSED" }
-JSON
-# The optional peers at versions a Nest 11 app would use, so that every built subpath export
-# really loads. --omit=optional: the compressors' native optional dependencies are not needed.
+cp -R compat/nest11-cjs/. "$app/"
+# --omit=optional: the compressors' native optional dependencies are not needed here.
 install() {
-  (cd "$app" && npm install --no-audit --no-fund --prefer-offline --no-save --omit=optional \
-    --loglevel=error \
-    "@nestjs/common@^11" "@nestjs/core@^11" reflect-metadata rxjs \
-    "@nestjs/terminus@^11" "@nestjs/throttler@^6" "prom-client@^15" "keyv@^5" "express-session@^1" \
-    "$tarball")
+  (cd "$app" && npm install --no-audit --no-fund --prefer-offline --omit=optional \
+    --loglevel=error "$tarball")
 }
 # One retry: a registry hiccup should not fail CI.
 install || { echo "== nest11-cjs: npm install failed; retrying once"; sleep 2; install; }
 nest_version="$(cd "$app" && node -p 'require("@nestjs/core/package.json").version')"
-common_version="$(cd "$app" && node -p 'require("@nestjs/common/package.json").version')"
-echo "== nest11-cjs: @nestjs/core $nest_version, @nestjs/common $common_version"
-(cd "$app" && node -e '
-  const peers = ["@nestjs/terminus", "@nestjs/throttler", "prom-client", "keyv", "express-session"];
-  const version = (p) => require("./node_modules/" + p + "/package.json").version;
-  console.log("== nest11-cjs: optional peers " + peers.map((p) => p + " " + version(p)).join(", "));
-')
+jest_version="$(cd "$app" && node -p 'require("jest/package.json").version')"
+tsjest_version="$(cd "$app" && node -p 'require("ts-jest/package.json").version')"
+echo "== nest11-cjs: @nestjs/core $nest_version, jest $jest_version, ts-jest $tsjest_version"
 case "$nest_version" in 11.*) ;; *) echo "FAIL: expected Nest 11, got $nest_version" >&2; exit 1 ;; esac
-
-step "compile the fixture (CommonJS)"
-cp compat/nest11-cjs/main.ts compat/nest11-cjs/tsconfig.json "$app/"
-# Types of node come from this repo; everything else resolves from the fixture's node_modules.
-# Twice: module/moduleResolution NodeNext, and the classic Nest tsconfig (module commonjs,
-# moduleResolution node10).
-tsc="$repo/node_modules/.bin/tsc"
-# The two compiles run side by side; each must succeed.
-(cd "$app" && "$tsc" -p tsconfig.json --typeRoots "$repo/node_modules/@types") &
-tsc_nodenext=$!
-(cd "$app" && "$tsc" -p tsconfig.json --typeRoots "$repo/node_modules/@types" \
-  --module commonjs --moduleResolution node10 --outDir out-node10) &
-tsc_node10=$!
-compiled=0
-wait "$tsc_nodenext" || compiled=$?
-wait "$tsc_node10" || compiled=$?
-[ "$compiled" -eq 0 ] || { echo "FAIL: the fixture does not compile" >&2; exit 1; }
-for out in out out-node10; do
-  grep -q 'require("nestjs-valkey-cache")' "$app/$out/main.js" ||
-    { echo "FAIL: the compiled fixture ($out) does not require() the package" >&2; exit 1; }
-done
 
 step "start valkey-server"
 for attempt in 1 2 3; do
@@ -124,15 +93,26 @@ done
 echo "== nest11-cjs: valkey-server pid $valkey_pid on 127.0.0.1:$port"
 
 status=0
-# Bounded: an app whose connections keep the process alive after app.close() fails here.
-step "run the Nest $nest_version CommonJS app (NodeNext build)"
-(cd "$app" && VALKEY_PORT="$port" timeout 60 node out/main.js) || status=$?
-step "run the Nest $nest_version CommonJS app (commonjs/node10 build)"
-(cd "$app" && VALKEY_PORT="$port" SKIP_SUBPATHS=1 timeout 60 node out-node10/main.js) || status=$?
+fail() { echo "FAIL: $*" >&2; status=1; }
+# `nest build` type-checks with tsc; ts-jest may transpile only (isolatedModules), so the types of
+# every import, subpaths included, are checked here under both tsconfigs.
+step "type-check: tsc --noEmit, stock tsconfig (nodenext) and classic tsconfig (node10)"
+(cd "$app" && npx tsc --noEmit -p tsconfig.json) || fail "tsc (nodenext)"
+(cd "$app" && npx tsc --noEmit -p tsconfig.node10.json) || fail "tsc (node10)"
+step "unit spec: npx jest (stock nest new config, no server)"
+(cd "$app" && timeout 120 npx jest) || fail "unit spec"
+step "e2e spec: npx jest --config ./test/jest-e2e.json (valkey-server on port $port)"
+(cd "$app" && VALKEY_URL="valkey://127.0.0.1:$port/0" timeout 120 npx jest --config ./test/jest-e2e.json) ||
+  fail "e2e spec"
+step "unit spec under the classic tsconfig (module commonjs, moduleResolution node10)"
+cp "$app/tsconfig.node10.json" "$app/tsconfig.json"
+(cd "$app" && timeout 120 npx jest) || fail "unit spec (node10 resolution)"
+step "dual load: require() and import() of every entry point in one process"
+(cd "$app" && timeout 60 node dual-load.cjs) || fail "dual load"
 elapsed=$(($(date +%s) - started))
 if [ "$status" -eq 0 ]; then
-  echo "== nest11-cjs: PASSED with @nestjs/core $nest_version (CommonJS, require(esm)) in ${elapsed}s"
+  echo "== nest11-cjs: PASSED with @nestjs/core $nest_version (CommonJS build, jest) in ${elapsed}s"
 else
-  echo "== nest11-cjs: FAILED with @nestjs/core $nest_version (exit $status) in ${elapsed}s" >&2
+  echo "== nest11-cjs: FAILED with @nestjs/core $nest_version in ${elapsed}s" >&2
 fi
 exit "$status"
