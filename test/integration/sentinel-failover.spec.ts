@@ -267,6 +267,6 @@ describe('manual SENTINEL FAILOVER under load', () => {
     expect(loop.longestCall()).toBeLessThanOrEqual(SOCKET_TIMEOUT_S * 1000 + SLACK_MS);
     // audit.duplicates is reported above, not asserted: commands in flight when the connection
     // to the demoted primary is dropped are resent by iovalkey (autoResendUnfulfilledCommands),
-    // so a few RPUSH may apply twice (measured 0-8 per run); the README documents the opt-out.
+    // so a few RPUSH may apply twice (measured 0-8 per run); docs/sentinel.md documents the opt-out.
   }, 60_000);
 });
