@@ -128,7 +128,7 @@ export class CacheCore {
    * Timeout in seconds (undefined: the default) to milliseconds; `null`: never expires.
    * `Infinity` never expires; `<= 0` (and `-Infinity`, and anything under 1 ms, truncated to 0)
    * deletes, as Django does. A {@link CacheArgumentError} for anything else that is not a number,
-   * `NaN`, or more than {@link MAX_EXPIRY_MS} milliseconds.
+   * `NaN`, or more than `MAX_EXPIRY_MS` milliseconds.
    */
   protected toMs(timeout: Timeout): number | null {
     const t = timeout === undefined ? this.config.timeout : timeout;
@@ -245,6 +245,7 @@ export class CacheCore {
     return out;
   }
 
+  /** The decoded value at the built key `fullKey`, or `MISSING`; the read of `get` and `getOrSet`. */
   protected async getRaw(fullKey: string): Promise<unknown> {
     const raw = await this.client.clientFor(fullKey, false).getBuffer(fullKey);
     return raw === null ? MISSING : this.decode(raw, fullKey, MISSING);

@@ -62,7 +62,7 @@ export interface CacheMetricsSnapshot {
    */
   readonly deletes: number;
   /**
-   * Calls that failed with a {@link CacheError}, including the ones `ignoreExceptions` swallowed
+   * Calls that failed with a `CacheError`, including the ones `ignoreExceptions` swallowed
    * and a `CacheDecodeError` of a value that cannot be decoded (unless `undecodableAsMiss` reads
    * it as a miss).
    */

@@ -14,7 +14,7 @@ export interface SetOptions extends VersionOption {
   xx?: boolean;
 }
 
-/** Options of the `SCAN`-based calls ({@link ValkeyCache.iterKeys}, `keys`, `deletePattern`). */
+/** Options of the `SCAN`-based calls (`iterKeys`, `keys`, `deletePattern`). */
 export interface ScanOptions extends VersionOption {
   /** `COUNT` hint: keys examined per `SCAN` round trip (default 100). */
   itersize?: number;
@@ -34,7 +34,7 @@ export interface StoreOptions extends VersionOption {
   versionKeys?: number;
 }
 
-/** Options of {@link ValkeyCache.sscan} and {@link ValkeyCache.sscanIter}. */
+/** Options of `sscan` and `sscanIter`. */
 export interface SscanOptions extends VersionOption {
   /**
    * Glob matched against the **encoded** members, as django-valkey does: a string pattern is

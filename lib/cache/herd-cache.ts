@@ -44,7 +44,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *
  * `getOrSet` goes further than Django: per key, one caller in this process runs the factory
  * (concurrent calls share its promise), and across processes a short lock (`SET NX PX` on
- * `<key>:herd-lock`, {@link HERD_LOCK_SECONDS}) lets one of them refresh while the others
+ * `<key>:herd-lock`, `HERD_LOCK_SECONDS`) lets one of them refresh while the others
  * return the stale value, or wait for the fresh one when there is none.
  */
 export class HerdCache extends ValkeyCache {

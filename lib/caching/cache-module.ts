@@ -4,7 +4,7 @@ import { BaseCacheModule, type CacheModuleExtension } from '../module/cache-modu
 import { CachingBinder } from './caching-binder.js';
 
 /**
- * The package's `CacheModule`: {@link BaseCacheModule} (every cache, factory and token) plus the
+ * The package's `CacheModule`: `BaseCacheModule` (every cache, factory and token) plus the
  * binder of this layer, so the application's `@Cached` methods and `@UseCache` routes reach its
  * caches with no setup of their own (see `CachingBinder`).
  */

@@ -13,7 +13,7 @@ export interface CachedOptions<A extends unknown[] = never[]> {
    * The cache key (before the cache's `keyPrefix` and `version` are applied):
    * - a function of the method's arguments returning the key;
    * - a template where `{0}`, `{1}`, … stand for the arguments and `{0.id}` for a property path
-   *   of one (strings and numbers go in as they are, other values as {@link stableStringify}
+   *   of one (strings and numbers go in as they are, other values as `stableStringify`
    *   text); a template without placeholders is one key for every call;
    * - omitted: `ClassName.methodName:` followed by a stable serialization of all arguments
    *   (its SHA-256 when longer than 200 characters).

@@ -182,6 +182,7 @@ export interface CacheModuleOptions {
 
 /** A class whose instance produces the caches config for {@link CacheModule.forRootAsync}. */
 export interface CachesConfigFactory {
+  /** The caches config, keyed by alias. */
   createCachesConfig(): CachesConfig | Promise<CachesConfig>;
 }
 
@@ -192,7 +193,10 @@ export interface CacheModuleAsyncOptions
   aliases: readonly string[];
   /** Providers to inject into `useFactory`. */
   inject?: Array<string | symbol | Type<unknown> | (abstract new (...args: never[]) => unknown)>;
+  /** Returns the caches config from the injected providers. */
   useFactory?: (...args: never[]) => CachesConfig | Promise<CachesConfig>;
+  /** A class the module instantiates to produce the caches config. */
   useClass?: Type<CachesConfigFactory>;
+  /** An existing provider that produces the caches config. */
   useExisting?: Type<CachesConfigFactory>;
 }

@@ -9,6 +9,7 @@ export type ClientClassRef = new (config: never, factory: never) => object;
 
 /** A connection factory instance: anything with `connect(url, cache)`. */
 export interface ConnectionFactoryRef {
+  /** Makes the connection pool for one location of one cache. */
   connect(url: string, cache: never): unknown;
 }
 

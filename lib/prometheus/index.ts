@@ -12,7 +12,13 @@ import {
 
 /** Where the exported caches come from: a `CacheHandler` (every alias), or a list of caches. */
 export type CacheMetricsSource =
-  { aliases(): string[]; get(alias: string): ValkeyCache } | Iterable<ValkeyCache>;
+  | {
+      /** Every alias of the module. */
+      aliases(): string[];
+      /** The cache of `alias`. */
+      get(alias: string): ValkeyCache;
+    }
+  | Iterable<ValkeyCache>;
 
 /** Options of {@link registerCacheMetrics}. */
 export interface PrometheusCacheMetricsOptions {

@@ -23,8 +23,11 @@ export interface InMemoryCachesOptions {
  * `TestingModuleBuilder` has it (typed structurally, so this package needs no dependency on it).
  */
 export interface ProviderOverrides<B> {
+  /** Starts the override of the provider under `token`. */
   overrideProvider(token: string | symbol): {
+    /** Replaces the provider by `value`. */
     useValue(value: unknown): B;
+    /** Replaces the provider by what `factory` returns from the injected providers. */
     useFactory(options: { factory: (caches: never) => unknown; inject: Array<string | symbol> }): B;
   };
 }

@@ -81,7 +81,7 @@ export class KeyCommands extends CounterCommands {
     return this.keyCommand((c, k) => c.persist(k), key, opts);
   }
 
-  /** A relative or absolute expiry in ms: finite and at most {@link MAX_EXPIRY_MS} in magnitude. */
+  /** A relative or absolute expiry in ms: finite and at most `MAX_EXPIRY_MS` in magnitude. */
   private checkTime(ms: number): void {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > MAX_EXPIRY_MS) {
       throw new CacheArgumentError(

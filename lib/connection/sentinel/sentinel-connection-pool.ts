@@ -38,7 +38,7 @@ import type { ServiceState, SentinelTopologySnapshot } from './sentinel-service-
  * **Replica role** (`?is_master=0`): one plain client per replica that the sentinels report
  * healthy (`SENTINEL REPLICAS`, skipping `s_down`/`o_down`/`disconnected` and a
  * `master-link-status` other than `ok`) and that itself answers `ROLE` as a synced replica
- * ({@link SentinelReplicaSet}); `acquire()` rotates over those whose connection is up,
+ * (`SentinelReplicaSet`); `acquire()` rotates over those whose connection is up,
  * round-robin from a random start. The set is refreshed on sentinel events (`+switch-master`,
  * `+sdown`/`-sdown`, `+odown`, `+slave`, `+convert-to-slave`, …) and every
  * {@link refreshIntervalMs}. With no usable replica it falls back to a primary client
