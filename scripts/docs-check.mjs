@@ -73,6 +73,7 @@ for (const [page, text] of texts) {
     const prose = line.replace(/`[^`]*`/g, '');
     for (const m of prose.matchAll(/\]\(([^)\s]+)\)/g)) checkLink(page, i + 1, m[1]);
     if (/(^|[\s(])#\d+\b|\bissues? #?\d+/i.test(prose)) problem(page, i + 1, 'issue number');
+    if (/\bthe seed\b/i.test(prose)) problem(page, i + 1, '"the seed": name the document instead');
     if (/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b/.test(prose)) {
       problem(page, i + 1, 'commit hash');
     }
