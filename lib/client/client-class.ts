@@ -7,7 +7,7 @@ import type {
 import type { DefaultClient } from './default-client.js';
 
 /**
- * A client class (the seed's `CLIENT_CLASS`): `DefaultClient`, `SentinelClient`, or a subclass.
+ * A client class (django-valkey's `CLIENT_CLASS`): `DefaultClient`, `SentinelClient`, or a subclass.
  * Constructed once per cache with the validated config and the connection factory that the
  * precedence rules chose (per-cache > global > the class's own default).
  */

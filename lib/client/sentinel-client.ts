@@ -30,7 +30,7 @@ function defaultPoolClassOf(factory: ValkeyConnectionFactory): ConnectionPoolCla
 }
 
 /**
- * The seed's `SentinelClient` (`django_valkey.client.SentinelClient`): a `DefaultClient` whose
+ * django-valkey's `SentinelClient` (`django_valkey.client.SentinelClient`): a `DefaultClient` whose
  * location names a Sentinel service. One string location `valkey://service_name/db` becomes a
  * primary pool (`?is_master=1`) and a replica pool (`?is_master=0`), each URL built on its own
  * (django-valkey builds both from one shared dict, so both end up `is_master=0`); a list is used

@@ -72,7 +72,7 @@ export class SentinelKwargsDto {
   @IsOptional() @IsNumber(SECONDS) @Min(0) socketConnectTimeout?: number;
 }
 
-/** `options` of a cache (the seed's `OPTIONS`). */
+/** `options` of a cache (django-valkey's `OPTIONS`). */
 export class CacheOptionsDto {
   @IsOptional() @IsNamedOrObject() clientClass?: unknown;
   @IsOptional() @IsNamedOrObject() connectionFactory?: unknown;
@@ -99,7 +99,7 @@ export class CacheOptionsDto {
   @IsOptional() @IsIn(['master', 'slave', 'all']) scaleReads?: 'master' | 'slave' | 'all';
 }
 
-/** One cache (the seed's `CACHES[alias]`). */
+/** One cache (django-valkey's `CACHES[alias]`). */
 export class CacheConfigDto {
   @IsOptional() @IsString() backend?: string;
   @IsStringOrStringList() location!: string | string[];

@@ -20,12 +20,12 @@ export type KeyFunction = (key: string, keyPrefix: string, version: number | str
 /** Recovers the user's key from a stored key (django-valkey's `REVERSE_KEY_FUNCTION`). */
 export type ReverseKeyFunction = (fullKey: string) => string;
 
-/** A Sentinel address: `[host, port]` as in the seed, or `{ host, port }`. */
+/** A Sentinel address: `[host, port]` as in django-valkey, or `{ host, port }`. */
 export type SentinelAddressConfig =
   readonly [host: string, port: number] | { host: string; port: number };
 
 /**
- * Options for the connections to the sentinels themselves (the seed's `SENTINEL_KWARGS`),
+ * Options for the connections to the sentinels themselves (django-valkey's `SENTINEL_KWARGS`),
  * not for the data nodes. Times are in seconds.
  */
 export interface SentinelKwargs {
@@ -71,11 +71,11 @@ export type ConnectionPoolKwargs = Omit<
   | 'preferredSlaves'
 >;
 
-/** A name or class accepted where the seed takes a dotted Python path. */
+/** A name or class accepted where django-valkey takes a dotted Python path. */
 export type Named<T> = string | T;
 
 /**
- * The seed's `CACHES[alias]["OPTIONS"]`: everything about how a cache connects and encodes.
+ * django-valkey's `CACHES[alias]["OPTIONS"]`: everything about how a cache connects and encodes.
  * Times are in seconds unless the name says otherwise.
  */
 export interface CacheOptions {
@@ -87,7 +87,7 @@ export interface CacheOptions {
   connectionPoolClass?: Named<ConnectionPoolClassRef>;
   /** Extra options for every data-node connection (iovalkey options). */
   connectionPoolKwargs?: ConnectionPoolKwargs;
-  /** Sentinels of the seed's `SENTINELS`: a non-empty list of `[host, port]` or `{ host, port }`. */
+  /** Sentinels of django-valkey's `SENTINELS`: a non-empty list of `[host, port]` or `{ host, port }`. */
   sentinels?: readonly SentinelAddressConfig[];
   /** Options for the connections to the sentinels (`SENTINEL_KWARGS`). */
   sentinelKwargs?: SentinelKwargs;
@@ -143,7 +143,7 @@ export interface CacheOptions {
   scaleReads?: 'master' | 'slave' | 'all';
 }
 
-/** One entry of the seed's `CACHES`: a named cache. */
+/** One entry of django-valkey's `CACHES`: a named cache. */
 export interface CacheConfig {
   /**
    * `ValkeyCache` (default) or its Django path `django_valkey.cache.ValkeyCache`;
@@ -162,11 +162,11 @@ export interface CacheConfig {
   keyFunction?: KeyFunction;
   /** Inverse of `keyFunction`, used by `keys()` and `iterKeys()`. */
   reverseKeyFunction?: ReverseKeyFunction;
-  /** The seed's `OPTIONS`. */
+  /** django-valkey's `OPTIONS`. */
   options?: CacheOptions;
 }
 
-/** The seed's `CACHES`: alias -> cache config. */
+/** django-valkey's `CACHES`: alias -> cache config. */
 export type CachesConfig = Record<string, CacheConfig>;
 
 /** Module-wide options of {@link CacheModule.forRoot}. */

@@ -16,7 +16,7 @@ const fold = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
 
 /**
  * The closest of `candidates` to `word`, if close enough to be a likely typo (`sentinal` ->
- * `sentinels`) or the seed's Django spelling (`CLIENT_CLASS` -> `clientClass`).
+ * `sentinels`) or django-valkey's Django spelling (`CLIENT_CLASS` -> `clientClass`).
  */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   const w = fold(word);

@@ -48,7 +48,7 @@ export interface ConnectionPoolParams {
   connectionReports?: ConnectionReports;
 }
 
-/** A connection pool class (the seed's `CONNECTION_POOL_CLASS`). */
+/** A connection pool class (django-valkey's `CONNECTION_POOL_CLASS`). */
 export interface ConnectionPoolClass {
   new (params: ConnectionPoolParams): ValkeyPool;
   /** `true` on pools that resolve their servers through Sentinel. */

@@ -4,7 +4,7 @@ export type Constructor<T> = new (...args: never[]) => T;
 /**
  * Maps the string names a config may use for a pluggable class (serializer, compressor, client,
  * connection factory, pool, backend) to the class itself, so a config read from JSON or the
- * environment can say `'SentinelClient'` or the seed's dotted Django path
+ * environment can say `'SentinelClient'` or django-valkey's dotted Django path
  * `'django_valkey.client.SentinelClient'` where TypeScript code passes the class.
  *
  * Lookup is case-sensitive on the last dotted segment, so every Django or valkey-py path that ends

@@ -58,7 +58,7 @@ export function sentinelConfigProblems(cache: ResolvedCacheConfig, who: string):
 }
 
 /**
- * The seed's `SentinelConnectionFactory` (`django_valkey.pool.SentinelConnectionFactory`): builds
+ * django-valkey's `SentinelConnectionFactory` (`django_valkey.pool.SentinelConnectionFactory`): builds
  * {@link SentinelConnectionPool}s. A location names a Sentinel service
  * (`valkey://service_name/db`); `?is_master=0` (or `false`, `no`, `off`, `f`, `n`) asks for the
  * replica pool, anything else (or nothing) for the primary pool. Unlike Django it checks the

@@ -25,7 +25,7 @@ import { SentinelReplicaSet } from './sentinel-replica-set.js';
 import type { ServiceState, SentinelTopologySnapshot } from './sentinel-service-state.js';
 
 /**
- * The seed's `valkey.sentinel.SentinelConnectionPool`, on iovalkey.
+ * django-valkey's `valkey.sentinel.SentinelConnectionPool`, on iovalkey.
  *
  * **Primary role** (`?is_master=1`, the default): one iovalkey client in Sentinel mode
  * (`role: 'master'`) that asks the sentinels for the primary, reconnects on `+switch-master`
