@@ -20,7 +20,7 @@ const DEFAULT_PORT = 6379;
  * Connects on first use; closed on application shutdown.
  */
 export class ClusterClient extends DefaultClient {
-  /** Boot checks: no sentinels, database 0 only. */
+  /** Boot checks: no sentinels, no credential provider, database 0 only. */
   static override validateCacheConfig(
     config: ResolvedCacheConfig,
     _factory: ValkeyConnectionFactory,
@@ -31,6 +31,13 @@ export class ClusterClient extends DefaultClient {
         path: 'options.sentinels',
         message:
           'a Valkey Cluster finds its primaries and replicas itself: remove sentinels (or use SentinelClient with ValkeyCache)',
+      });
+    }
+    if (config.credentialProvider !== undefined) {
+      problems.push({
+        path: 'options.credentialProvider',
+        message:
+          'is not supported with a Valkey Cluster (its node connections are opened by iovalkey itself): use options.username/password',
       });
     }
     for (const url of splitLocations(config.locations)) {

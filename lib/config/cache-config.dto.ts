@@ -61,6 +61,15 @@ const IsTls = rule(
   'must be true/false or Node TLS options',
 );
 
+const IsCredentialProvider = rule(
+  'isCredentialProvider',
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { getCredentials?: unknown }).getCredentials === 'function',
+  'must be an object with a getCredentials() method returning { username?, password }',
+);
+
 const SECONDS = { allowNaN: false, allowInfinity: false };
 
 /** `options.sentinelKwargs`. */
@@ -68,6 +77,7 @@ export class SentinelKwargsDto {
   @IsOptional() @IsString() username?: string;
   @IsOptional() @IsString() password?: string;
   @IsOptional() @IsTls() tls?: unknown;
+  @IsOptional() @IsCredentialProvider() credentialProvider?: unknown;
   @IsOptional() @IsNumber(SECONDS) @Min(0) socketTimeout?: number;
   @IsOptional() @IsNumber(SECONDS) @Min(0) socketConnectTimeout?: number;
 }
@@ -92,6 +102,7 @@ export class CacheOptionsDto {
   @IsOptional() @IsNumber(SECONDS) @Min(0.001) socketConnectTimeout?: number;
   @IsOptional() @IsString() username?: string;
   @IsOptional() @IsString() password?: string;
+  @IsOptional() @IsCredentialProvider() credentialProvider?: unknown;
   @IsOptional() @IsBoolean() closeConnection?: boolean;
   @IsOptional() @IsBoolean() replicaReadOnly?: boolean;
   // The range (>= 0) is checked by HerdClient.validateCacheConfig, which names the client.

@@ -24,6 +24,25 @@ export type ReverseKeyFunction = (fullKey: string) => string;
 export type SentinelAddressConfig =
   readonly [host: string, port: number] | { host: string; port: number };
 
+/** What a {@link CredentialProvider} gives for one new connection. */
+export interface Credentials {
+  /** ACL user name; omitted for the `default` user (`requirepass`). */
+  username?: string;
+  /** The password or token sent with `AUTH`. */
+  password: string;
+}
+
+/**
+ * Asked for credentials before every new connection (and every reconnect), so rotated secrets
+ * and short-lived tokens work without a restart (valkey-py's `CredentialProvider`). A provider
+ * that throws or rejects fails that connection attempt: the queued calls fail with a
+ * `CacheConnectionError` naming the alias, and the next attempt asks again.
+ */
+export interface CredentialProvider {
+  /** The credentials for the connection being opened now. */
+  getCredentials(): Credentials | Promise<Credentials>;
+}
+
 /**
  * Options for the connections to the sentinels themselves (django-valkey's `SENTINEL_KWARGS`),
  * not for the data nodes. Times are in seconds.
@@ -33,6 +52,8 @@ export interface SentinelKwargs {
   username?: string;
   /** Password for the sentinels (`requirepass` in sentinel.conf). */
   password?: string;
+  /** Asked for the sentinels' credentials on every new sentinel connection (not with `username`/`password`). */
+  credentialProvider?: CredentialProvider;
   /** TLS for the sentinel connections (`true` for defaults, or Node TLS options). */
   tls?: boolean | TlsOptions;
   /** Timeout of one command to a sentinel, in seconds. */
@@ -124,6 +145,11 @@ export interface CacheOptions {
   username?: string;
   /** Password for the data nodes (a URL's own password wins). */
   password?: string;
+  /**
+   * Asked for the data nodes' credentials before every new connection, instead of a fixed
+   * `username`/`password` (which it cannot be combined with, nor with credentials in the URL).
+   */
+  credentialProvider?: CredentialProvider;
   /** Close this cache's connections when `close()` is called (default false: keep them). */
   closeConnection?: boolean;
   /**

@@ -74,6 +74,8 @@ const PASSED: readonly string[] = [
 
 /** valkey-py / Django `CONNECTION_POOL_KWARGS` names, with what the module offers instead. */
 const PYTHON_NAMES: Readonly<Record<string, string>> = {
+  credential_provider:
+    'is not supported here; use options.credentialProvider (sentinels: options.sentinelKwargs.credentialProvider)',
   max_connections:
     'is not supported: iovalkey keeps one multiplexed connection per server and pool, there is no pool size',
   retry_on_timeout:

@@ -1,5 +1,6 @@
 import type {
   ConnectionPoolKwargs,
+  CredentialProvider,
   KeyFunction,
   ReverseKeyFunction,
   SentinelKwargs,
@@ -58,6 +59,8 @@ export interface ResolvedCacheConfig {
   /** Upper bound of opening a connection, seconds. */
   readonly socketConnectTimeout: number;
   readonly username?: string;
+  /** `options.credentialProvider`: asked before every new data-node connection. */
+  readonly credentialProvider?: CredentialProvider;
   readonly password?: string;
   readonly closeConnection: boolean;
   readonly replicaReadOnly: boolean;

@@ -7,6 +7,7 @@ import { LocationError, parseLocation, redactLocation, splitLocations } from './
 import type { Constructor } from '../util/class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
 import type { ConfigClasses } from './class-refs.js';
+import { checkCredentialProviders } from './credential-rules.js';
 import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
 import { checkConnectionPoolKwargs } from './connection-kwargs.js';
 import { hint } from './did-you-mean.js';
@@ -223,6 +224,7 @@ function resolveCache(
     'options.connectionPoolClass',
     out,
   );
+  checkCredentialProviders(options as Record<string, unknown>, locations, out);
   const { serializer, compressor } = resolveCodecs(options, out);
   const sentinels = resolveSentinels(options.sentinels, out);
   const isCluster = typeof config.backend === 'string' && CLUSTER_BACKENDS.includes(config.backend);
@@ -260,6 +262,9 @@ function resolveCache(
     ...(options.sentinelKwargs !== undefined && { sentinelKwargs: options.sentinelKwargs }),
     ...(options.username !== undefined && { username: options.username }),
     ...(options.password !== undefined && { password: options.password }),
+    ...(options.credentialProvider !== undefined && {
+      credentialProvider: options.credentialProvider,
+    }),
     ...(options.herdTimeout !== undefined && { herdTimeout: options.herdTimeout }),
     ...(options.scaleReads !== undefined && { scaleReads: options.scaleReads }),
   };

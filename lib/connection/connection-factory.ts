@@ -1,4 +1,3 @@
-import type { ConnectionPoolKwargs } from '../config/cache-config.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import type { ConfigProblem } from '../errors.js';
 import { poolClassOf } from './class-checks.js';
@@ -8,6 +7,7 @@ import { connectionKey } from './connection-key.js';
 import { parseLocation, type ParsedLocation } from '../config/location.js';
 import { RefCountedPools } from './ref-counted-pools.js';
 import type { ValkeyConnectionFactory } from './connection-factory-types.js';
+import type { ConnectionOptions } from './credential-connector.js';
 import type {
   ConnectionPoolClass,
   ConnectionPoolParams,
@@ -77,7 +77,7 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
     location: ParsedLocation,
     cache: ResolvedCacheConfig,
   ): ConnectionPoolParams {
-    const connection: ConnectionPoolKwargs = {
+    const connection: ConnectionOptions = {
       ...cache.connectionPoolKwargs,
       host: location.host,
       port: location.port ?? DEFAULT_VALKEY_PORT,
@@ -98,6 +98,9 @@ export class ConnectionFactory implements ValkeyConnectionFactory {
     const password = location.password ?? cache.password ?? cache.connectionPoolKwargs.password;
     if (username !== undefined) connection.username = username;
     if (password !== undefined) connection.password = password;
+    if (cache.credentialProvider !== undefined) {
+      connection.credentialProvider = cache.credentialProvider;
+    }
     if (location.tls) connection.tls = { ...(cache.connectionPoolKwargs.tls ?? {}) };
     return {
       alias: cache.alias,

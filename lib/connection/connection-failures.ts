@@ -1,4 +1,5 @@
 import type { Valkey } from 'iovalkey';
+import { CredentialProviderError } from './credential-connector.js';
 
 /**
  * Node's codes for a server certificate that failed verification (`tls.connect` with
@@ -117,6 +118,8 @@ type Flushable = { flushQueue(error: Error): void };
  *   the queued commands at once with a {@link ValkeyTlsError} that says why and which option to
  *   check (`optionPath`, e.g. `connectionPoolKwargs.tls`), instead of letting them wait for
  *   `socketTimeout` and fail with "Command timed out";
+ * - a credential provider that fails ({@link CredentialProviderError}) fails the queued commands at
+ *   once with its error, naming the option;
  * - after such a failure, or a refused `AUTH` (`WRONGPASS`, `NOAUTH`), commands sent while the
  *   client reconnects fail at once with that same error instead of queueing;
  * - the credentials iovalkey keeps on a failed `AUTH` reply error are redacted.
@@ -138,6 +141,9 @@ export function failFastOnFatalConnectionErrors(
         String((err as { code?: unknown }).code),
         { cause: err },
       );
+      (client as unknown as Flushable).flushQueue(failure);
+    } else if (err instanceof CredentialProviderError) {
+      failure = err;
       (client as unknown as Flushable).flushQueue(failure);
     } else if (err.name === 'ReplyError' && AUTH_FAILURE.test(err.message)) {
       failure = err;

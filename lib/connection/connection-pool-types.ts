@@ -2,7 +2,8 @@ import type { Valkey } from 'iovalkey';
 import type { ParsedLocation } from '../config/location.js';
 import type { ConnectionReports } from './connection-events.js';
 import type { SentinelMonitors } from './sentinel/sentinel-monitor-registry.js';
-import type { ConnectionPoolKwargs, SentinelKwargs } from '../config/cache-config.js';
+import type { SentinelKwargs } from '../config/cache-config.js';
+import type { ConnectionOptions } from './credential-connector.js';
 
 /**
  * Where a pool's connections go. In Node one iovalkey client multiplexes many calls over one
@@ -28,8 +29,11 @@ export interface ConnectionPoolParams {
   alias: string;
   /** The parsed location URL. */
   location: ParsedLocation;
-  /** iovalkey options for the data-node connection(s), built by the connection factory. */
-  connection: ConnectionPoolKwargs;
+  /**
+   * iovalkey options for the data-node connection(s), built by the connection factory, with the
+   * cache's credential provider when it has one.
+   */
+  connection: ConnectionOptions;
   /** Sentinels of `options.sentinels`, normalized (Sentinel pools only). */
   sentinels?: ReadonlyArray<{ host: string; port: number }>;
   /** `options.sentinelKwargs` (Sentinel pools only). */

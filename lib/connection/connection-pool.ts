@@ -1,7 +1,7 @@
-import { Valkey } from 'iovalkey';
 import { redactLocation } from '../config/location.js';
 import { closeClient, watchConnection } from './connection-events.js';
 import type { ConnectionPoolParams } from './connection-pool-types.js';
+import { createValkey } from './credential-connector.js';
 import { SingleClientPool } from './single-client-pool.js';
 
 /**
@@ -21,7 +21,7 @@ export class ConnectionPool extends SingleClientPool {
     );
     super(
       params.isPrimary ? 'primary' : 'replica',
-      new Valkey({ ...params.connection, lazyConnect: true }),
+      createValkey({ ...params.connection, lazyConnect: true }),
       description,
     );
     watchConnection(this.client, params.alias, description, params.connectionReports);

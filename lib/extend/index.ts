@@ -25,7 +25,13 @@ export { ReadonlyRetryPolicy } from '../connection/readonly-retry-policy.js';
 export type { NodeAddress } from '../connection/node-address.js';
 
 export type { ResolvedCacheConfig } from '../config/resolved-config.js';
-export type { ConnectionPoolKwargs, Named, ReverseKeyFunction } from '../config/cache-config.js';
+export type {
+  ConnectionPoolKwargs,
+  CredentialProvider,
+  Credentials,
+  Named,
+  ReverseKeyFunction,
+} from '../config/cache-config.js';
 export type {
   ClientClassRef,
   ConnectionFactoryClassRef,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { Valkey } from 'iovalkey';
+import { createValkey } from '../connection/credential-connector.js';
 import type { ValkeyCache } from '../cache/valkey-cache.js';
 import { CacheHandler } from '../module/cache-handler.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
@@ -271,7 +271,7 @@ async function askSentinel(
   config: ResolvedCacheConfig,
   timeoutMs: number,
 ): Promise<SentinelAnswer | undefined> {
-  const client = new Valkey({
+  const client = createValkey({
     ...sentinelConnectionOptions(config.sentinelKwargs),
     host: address.host,
     port: address.port,

@@ -1,5 +1,5 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import type { SentinelKwargs } from '../../config/cache-config.js';
+import type { CredentialProvider, SentinelKwargs } from '../../config/cache-config.js';
 
 /**
  * How long closing a sentinel connection waits for the sentinel to close its side before
@@ -12,6 +12,7 @@ export const SENTINEL_DISCONNECT_TIMEOUT_MS = 200;
 export function sentinelConnectionOptions(kwargs: SentinelKwargs | undefined): {
   username?: string;
   password?: string;
+  credentialProvider?: CredentialProvider;
   tls?: TlsOptions;
   commandTimeout?: number;
   connectTimeout?: number;
@@ -22,6 +23,7 @@ export function sentinelConnectionOptions(kwargs: SentinelKwargs | undefined): {
   };
   if (kwargs?.username !== undefined) out.username = kwargs.username;
   if (kwargs?.password !== undefined) out.password = kwargs.password;
+  if (kwargs?.credentialProvider !== undefined) out.credentialProvider = kwargs.credentialProvider;
   if (kwargs?.tls === true) out.tls = {};
   else if (typeof kwargs?.tls === 'object') out.tls = kwargs.tls;
   if (kwargs?.socketTimeout) out.commandTimeout = Math.round(kwargs.socketTimeout * 1000);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { Valkey } from 'iovalkey';
-import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
+import type { ConnectionOptions } from '../credential-connector.js';
 import { closeClient, type ConnectionReports } from '../connection-events.js';
 import type { ConnectionPoolParams } from '../connection-pool-types.js';
 import { sleep } from '../../util/async-helpers.js';
@@ -81,7 +81,7 @@ export class SentinelConnectionPool
   private readonly logger: Logger;
   private readonly description: string;
   private readonly sentinels: readonly NodeAddress[];
-  private readonly connection: ConnectionPoolKwargs;
+  private readonly connection: ConnectionOptions;
   private readonly sentinelOptions: ReturnType<typeof sentinelConnectionOptions>;
   private readonly commandTimeoutMs: number;
   private readonly sentinelKwargs: ConnectionPoolParams['sentinelKwargs'];

@@ -1,7 +1,7 @@
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 import { AbstractConnector, SentinelConnector, Valkey, type RedisOptions } from 'iovalkey';
-import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
+import { createValkey, type ConnectionOptions } from '../credential-connector.js';
 import { noop } from '../../util/async-helpers.js';
 import type { NodeAddress } from '../node-address.js';
 import { explainResolution, SentinelError } from './sentinel-error.js';
@@ -121,10 +121,10 @@ export function deferredConnector(
  * server it names; its `options` show that server once known, nothing before.
  */
 export function deferredClient(
-  connection: ConnectionPoolKwargs,
+  connection: ConnectionOptions,
   resolve: () => Promise<{ address: NodeAddress; role: 'master' | 'slave' }>,
 ): Valkey {
-  const client = new Valkey({
+  const client = createValkey({
     ...connection,
     lazyConnect: true,
     Connector: deferredConnector(async () => {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@nestjs/common';
-import { Valkey } from 'iovalkey';
+import type { Valkey } from 'iovalkey';
+import { createValkey } from '../credential-connector.js';
 import { errorMessage, noop } from '../../util/async-helpers.js';
 import { formatAddress, sameAddress, type NodeAddress } from '../node-address.js';
 import { FAILOVER_END, FAILOVER_START, SENTINEL_CHANNELS } from './sentinel-channels.js';
@@ -171,7 +172,7 @@ export class SentinelMonitor extends EventEmitter<MonitorEventMap> {
       return this.query;
     }
     this.query?.client.disconnect();
-    const client = new Valkey({
+    const client = createValkey({
       ...this.options,
       host: address.host,
       port: address.port,
@@ -256,7 +257,7 @@ export class SentinelMonitor extends EventEmitter<MonitorEventMap> {
   // -- events -------------------------------------------------------------------------------------
 
   private subscribe(address: NodeAddress): void {
-    const client = new Valkey({
+    const client = createValkey({
       ...this.options,
       host: address.host,
       port: address.port,

@@ -1,5 +1,5 @@
-import { Valkey, type RedisOptions } from 'iovalkey';
-import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
+import type { RedisOptions, Valkey } from 'iovalkey';
+import { createValkey, type ConnectionOptions } from '../credential-connector.js';
 import { watchConnection, type ConnectionReports } from '../connection-events.js';
 import { sameAddress, type NodeAddress } from '../node-address.js';
 import type { ReadonlyRetryPolicy } from '../readonly-retry-policy.js';
@@ -15,7 +15,7 @@ export interface PrimaryClientParams {
   readonly service: string;
   readonly sentinels: readonly NodeAddress[];
   /** iovalkey options of the data-node connection. */
-  readonly connection: ConnectionPoolKwargs;
+  readonly connection: ConnectionOptions;
   readonly sentinelOptions: ReturnType<typeof sentinelConnectionOptions>;
   /** Bound on the sentinel commands when `sentinelKwargs` sets none, in ms. */
   readonly commandTimeoutMs: number;
@@ -72,7 +72,12 @@ export function createSentinelPrimaryClient(p: PrimaryClientParams): Valkey {
   if (sentinel.password !== undefined) options.sentinelPassword = sentinel.password;
   if (sentinel.tls !== undefined) options.sentinelTLS = sentinel.tls;
   options.sentinelCommandTimeout = sentinel.commandTimeout ?? p.commandTimeoutMs;
-  const client = new Valkey(options);
+  const client = createValkey({
+    ...options,
+    ...(sentinel.credentialProvider !== undefined && {
+      sentinelCredentialProvider: sentinel.credentialProvider,
+    }),
+  });
   p.readonlyPolicy.attach(client);
   showConnectedServer(client);
   const describe = `the primary of Sentinel service '${p.service}'`;

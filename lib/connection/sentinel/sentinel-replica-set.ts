@@ -1,5 +1,5 @@
-import { Valkey, type RedisOptions } from 'iovalkey';
-import type { ConnectionPoolKwargs } from '../../config/cache-config.js';
+import type { RedisOptions, Valkey } from 'iovalkey';
+import { createValkey, type ConnectionOptions } from '../credential-connector.js';
 import { watchConnection, type ConnectionReports } from '../connection-events.js';
 import { errorMessage, noop } from '../../util/async-helpers.js';
 import { formatAddress, sameAddress, type NodeAddress } from '../node-address.js';
@@ -12,7 +12,7 @@ export interface ReplicaSetContext {
   readonly alias: string;
   readonly service: string;
   /** iovalkey options of the data-node connections. */
-  readonly connection: ConnectionPoolKwargs;
+  readonly connection: ConnectionOptions;
   readonly connectionReports: ConnectionReports | undefined;
   /** Where to connect for an address a sentinel named (the user's `natMap`). */
   translate(address: NodeAddress): NodeAddress;
@@ -104,7 +104,7 @@ export class SentinelReplicaSet {
 
   private add(key: string, address: NodeAddress): void {
     const { alias, service, connection } = this.context;
-    const options: RedisOptions = {
+    const options: RedisOptions & ConnectionOptions = {
       // a read in flight when the connection drops gets one reconnect (a sentinel's CLIENT KILL
       // during a failover), then fails instead of waiting for a replica that is gone
       maxRetriesPerRequest: 1,
@@ -113,7 +113,7 @@ export class SentinelReplicaSet {
       // iovalkey reads `role` only in Sentinel mode; here it tells what the server is
       role: 'slave',
     };
-    const client = new Valkey(options);
+    const client = createValkey(options);
     let markChecked = noop;
     const checked = new Promise<void>((resolve) => {
       markChecked = resolve;
