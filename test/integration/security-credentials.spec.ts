@@ -11,6 +11,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { CacheConnectionError, type CacheConfig } from '../../lib/index.js';
 import type { Credentials } from '../../lib/extend/index.js';
+import { ElastiCacheIamCredentialProvider } from '../../lib/credentials/elasticache.js';
 import { startSentinelTopology, type SentinelTopology } from '../harness/sentinel-topology.js';
 import { startStandalone, type StandaloneServer } from '../harness/standalone.js';
 import { waitFor } from '../harness/wait.js';
@@ -122,6 +123,26 @@ describe('credentialProvider on a standalone server', () => {
       { timeoutMs: 5000, what: 'a write once the provider answers' },
     );
     expect(await cache('vault').get('k')).toBe('back');
+  });
+
+  it('an ElastiCache IAM token reaches the server as the user and password', async () => {
+    // A real server cannot check SigV4, so the user's password is set to the token itself:
+    // this proves the user id and the token are what every connection sends.
+    const provider = new ElastiCacheIamCredentialProvider({
+      userId: 'iam-user',
+      cacheName: 'my-cache',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-key-Wm02' },
+      now: () => new Date('2026-12-07T10:20:30Z'),
+    });
+    const { password } = await provider.getCredentials();
+    await admin(['ACL', 'SETUSER', 'iam-user', 'on', 'resetpass', `>${password}`, '~*', '+@all']);
+    const { cache } = await boot({
+      iam: { location: server.url(0), options: { credentialProvider: provider } },
+    });
+    await cache('iam').set('k', 'signed in');
+    expect(await cache('iam').get('k')).toBe('signed in');
+    expect(await cache('iam').getClient().call('ACL', 'WHOAMI')).toBe('iam-user');
   });
 
   it('a wrong secret from the provider gives WRONGPASS without the secret', async () => {

@@ -40,6 +40,7 @@ const OPTIONS_PW = 'Secret-options-pw-55b0';
 const SENTINEL_PW = 'Secret-sentinel-pw-c4d7';
 const WRONG_SENTINEL_PW = 'Secret-wrong-sentinel-pw-0f6e';
 const DATA_PW = 'Secret-data-pw-8a3b';
+const PROVIDED_WRONG_PW = 'Secret-provided-wrong-pw-6c2d';
 
 describe('no secret in logs, errors, health output or metrics', () => {
   let server: StandaloneServer;
@@ -63,6 +64,7 @@ describe('no secret in logs, errors, health output or metrics', () => {
       SENTINEL_PW,
       WRONG_SENTINEL_PW,
       DATA_PW,
+      PROVIDED_WRONG_PW,
       tls.clientKeyPassphrase,
     ];
     return [...plain, ...plain.map(encodeURIComponent), keyBody.slice(0, 40), keyBody.slice(-40)];
@@ -165,6 +167,14 @@ describe('no secret in logs, errors, health output or metrics', () => {
       query: base(`${at('')}?password=${encodeURIComponent(DEFAULT_PW)}`),
       wrong: base(at(`app:${WRONG_PW}@`)),
       wrongLenient: base(at(`app:${WRONG_PW}@`), { ignoreExceptions: true }),
+      provided: base(at(''), {
+        credentialProvider: { getCredentials: async () => ({ username: 'app', password: APP_PW }) },
+      }),
+      providedWrong: base(at(''), {
+        credentialProvider: {
+          getCredentials: async () => ({ username: 'app', password: PROVIDED_WRONG_PW }),
+        },
+      }),
       down: {
         location: `valkey://app:${APP_PW}@127.0.0.1:${deadPort}/0`,
         options: {
@@ -180,7 +190,9 @@ describe('no secret in logs, errors, health output or metrics', () => {
         options: {
           clientClass: 'SentinelClient',
           sentinels: sentinelPairs(topology.sentinels),
-          sentinelKwargs: { password: SENTINEL_PW },
+          sentinelKwargs: {
+            credentialProvider: { getCredentials: () => ({ password: SENTINEL_PW }) },
+          },
           connectionPoolKwargs: { disconnectTimeout: 50 },
         },
       },
@@ -223,6 +235,8 @@ describe('no secret in logs, errors, health output or metrics', () => {
     expect(await cache('default').get('k')).toEqual({ n: 1 });
     expect(await cache('options').get('k')).toEqual({ n: 1 });
     expect(await cache('query').get('k')).toEqual({ n: 1 });
+    expect(await cache('provided').get('k')).toEqual({ n: 1 });
+    await expectFailure('wrong provided password', () => cache('providedWrong').get('k'));
     await cache('sentinel').set('k', 'via sentinel');
     expect(await cache('sentinel').get('k')).toBe('via sentinel');
 
