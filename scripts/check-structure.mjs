@@ -31,6 +31,7 @@ const LAYERS = {
   health: 7,
   adapters: 7,
   prometheus: 7,
+  opentelemetry: 7,
   testing: 8,
   'index.ts': 9,
   extend: 9,
