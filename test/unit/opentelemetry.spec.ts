@@ -20,6 +20,8 @@ import {
   type ValkeyCacheOpenTelemetryOptions,
 } from '../../lib/opentelemetry/index.js';
 import { InMemoryConnectionFactory } from '../../lib/testing/index.js';
+import { SpanObserver } from '../../lib/opentelemetry/span-observer.js';
+import { CacheConnectionError } from '../../lib/index.js';
 import { MEMORY_LOCATION } from '../integration/cache-support.js';
 import {
   counterValue,
@@ -167,5 +169,33 @@ describe('ValkeyCacheOpenTelemetryModule on the in-memory store', () => {
     const again = instrumentCaches([cache], { tracerProvider: telemetry.tracerProvider });
     expect(again.aliases).toEqual(['default']);
     again.detach();
+  });
+});
+
+describe('SpanObserver', () => {
+  it('never lets a password, a URL password or (by default) a key reach the span', async () => {
+    const telemetry = startTelemetry();
+    const observer = new SpanObserver({
+      alias: 'a',
+      tracer: telemetry.tracerProvider.getTracer('t'),
+      duration: undefined,
+      recordKeys: false,
+      secrets: ['s3cret-pw'],
+    });
+    const error = new CacheConnectionError(
+      "auth s3cret-pw failed on valkey://app:url-pw@h:1/0?password=q-pw for key 'p:1:k'",
+      'a',
+    );
+    observer.start('get', 'p:1:k').fail(error, undefined, false);
+    const [span] = telemetry.spans();
+    const text = spanText(span!);
+    for (const secret of ['s3cret-pw', 'url-pw', 'q-pw', 'p:1:k'])
+      expect(text).not.toContain(secret);
+    expect(text).toContain("for key '<key>'");
+    expect(span!.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: "cache 'a': auth *** failed on valkey://app:***@h:1/0?password=*** for key '<key>'",
+    });
+    await telemetry.shutdown();
   });
 });
