@@ -132,7 +132,11 @@ export class CacheMetrics {
   /** Completed Sentinel failovers; see {@link CacheMetricsSnapshot.failovers}. */
   failovers = 0;
   private readonly latency: Record<CacheOperation, LatencyRecorder>;
-  private attached: CallObserver | undefined;
+  /**
+   * The observer every call of the cache reports to (see {@link attachObserver}); `undefined`
+   * when none is attached, which is what the hot path checks (a plain field: no getter call).
+   */
+  readonly observer: CallObserver | undefined = undefined;
 
   constructor(
     /** The cache alias these counters belong to. */
@@ -144,28 +148,21 @@ export class CacheMetrics {
   }
 
   /**
-   * The observer every call of the cache reports to (see {@link attachObserver}); `undefined`
-   * when none is attached, which is what the hot path checks.
-   */
-  get observer(): CallObserver | undefined {
-    return this.attached;
-  }
-
-  /**
    * Attaches `observer` to every call of this cache (one at a time: the OpenTelemetry export
    * of `nestjs-valkey-cache/opentelemetry` is one). Returns the function that detaches it.
    * Throws when another observer is attached.
    */
   attachObserver(observer: CallObserver): () => void {
-    if (this.attached !== undefined && this.attached !== observer) {
+    if (this.observer !== undefined && this.observer !== observer) {
       throw new Error(
         `cache '${this.alias}': another call observer is attached; detach it first (e.g. a ` +
           'second OpenTelemetry module for the same cache)',
       );
     }
-    this.attached = observer;
+    const self = this as { observer: CallObserver | undefined };
+    self.observer = observer;
     return () => {
-      if (this.attached === observer) this.attached = undefined;
+      if (self.observer === observer) self.observer = undefined;
     };
   }
 
