@@ -162,6 +162,12 @@ describe('ValkeyCacheOpenTelemetryModule on the in-memory store', () => {
     expect((gets?.value as { count: number }).count).toBe(2);
   });
 
+  it('refuses to instrument a cache twice', () => {
+    expect(() => instrumentCaches([cache])).toThrow(/another call observer is attached/);
+    // the refused call left the first instrumentation in place
+    expect(cache.metrics.observer).toBeDefined();
+  });
+
   it('detaches on shutdown', async () => {
     await app.close();
     expect(cache.metrics.observer).toBeUndefined();
