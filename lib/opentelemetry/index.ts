@@ -5,6 +5,7 @@
 export {
   CacheTelemetry,
   ValkeyCacheOpenTelemetryModule,
+  type ValkeyCacheOpenTelemetryAsyncOptions,
   VALKEY_OPENTELEMETRY_OPTIONS,
 } from './opentelemetry-module.js';
 export {

@@ -3,6 +3,8 @@ import {
   Injectable,
   Module,
   type DynamicModule,
+  type ModuleMetadata,
+  type Type,
   type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
@@ -20,6 +22,16 @@ import {
 export const VALKEY_OPENTELEMETRY_OPTIONS = Symbol.for(
   'nestjs-valkey-cache:VALKEY_OPENTELEMETRY_OPTIONS',
 );
+
+/** Options of `ValkeyCacheOpenTelemetryModule.forRootAsync`. */
+export interface ValkeyCacheOpenTelemetryAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** Providers to inject into `useFactory`. */
+  inject?: Array<string | symbol | Type<unknown> | (abstract new (...args: never[]) => unknown)>;
+  /** Returns the options (checked as `forRoot` checks them, when the app boots). */
+  useFactory: (
+    ...args: never[]
+  ) => ValkeyCacheOpenTelemetryOptions | Promise<ValkeyCacheOpenTelemetryOptions>;
+}
 
 /**
  * Instruments every cache of every `CacheModule` of the application when the module
@@ -80,6 +92,27 @@ export class ValkeyCacheOpenTelemetryModule {
       module: ValkeyCacheOpenTelemetryModule,
       imports: [DiscoveryModule],
       providers: [{ provide: VALKEY_OPENTELEMETRY_OPTIONS, useValue: checked }, CacheTelemetry],
+      exports: [CacheTelemetry],
+    };
+  }
+
+  /** {@link forRoot} with options from a factory (e.g. one that injects a `ConfigService`). */
+  static forRootAsync(options: ValkeyCacheOpenTelemetryAsyncOptions): DynamicModule {
+    const useFactory = options.useFactory as (
+      ...args: unknown[]
+    ) => ValkeyCacheOpenTelemetryOptions | Promise<ValkeyCacheOpenTelemetryOptions>;
+    return {
+      module: ValkeyCacheOpenTelemetryModule,
+      imports: [DiscoveryModule, ...(options.imports ?? [])],
+      providers: [
+        {
+          provide: VALKEY_OPENTELEMETRY_OPTIONS,
+          useFactory: async (...args: unknown[]) =>
+            checkTelemetryOptions(await useFactory(...args)),
+          inject: options.inject ?? [],
+        },
+        CacheTelemetry,
+      ],
       exports: [CacheTelemetry],
     };
   }

@@ -69,6 +69,36 @@ describe('OpenTelemetry options', () => {
   });
 });
 
+describe('ValkeyCacheOpenTelemetryModule.forRootAsync', () => {
+  const caches = { default: { location: MEMORY_LOCATION, keyPrefix: 'a' } };
+  const bootAsync = (useFactory: () => Promise<ValkeyCacheOpenTelemetryOptions>) =>
+    Test.createTestingModule({
+      imports: [
+        CacheModule.forRoot(caches),
+        ValkeyCacheOpenTelemetryModule.forRootAsync({ useFactory }),
+      ],
+    })
+      .overrideProvider(VALKEY_CONNECTION_FACTORY)
+      .useClass(InMemoryConnectionFactory)
+      .compile();
+
+  it('takes the options from the factory and checks them at boot', async () => {
+    const telemetry = startTelemetry();
+    const app = await bootAsync(async () => ({
+      tracerProvider: telemetry.tracerProvider,
+      recordKeys: true,
+    }));
+    await app.init();
+    await app.get<ValkeyCache>(getCacheToken('default')).get('x');
+    expect(telemetry.spans()[0]!.attributes['valkey.cache.key']).toBe('a:1:x');
+    await app.close();
+    await telemetry.shutdown();
+    await expect(bootAsync(async () => ({ traces: 'no' }) as never)).rejects.toThrow(
+      /traces: must be a boolean, got a string/,
+    );
+  });
+});
+
 describe('ValkeyCacheOpenTelemetryModule on the in-memory store', () => {
   let telemetry: Telemetry;
   let app: TestingModule;
