@@ -3,8 +3,8 @@
  * providers registered as the global ones (as an app does) and spans kept in memory:
  * - a private standalone with a password: a get miss then hit makes two CLIENT spans naming the
  *   server's port and database, keys only with `recordKeys`, counters that follow;
- * - errors (a dead port, a wrong password, an undecodable value): status ERROR, the typed error
- *   recorded, and no password anywhere in the span;
+ * - errors (a dead port, a wrong password, a hung server, an undecodable value): status ERROR,
+ *   the typed error recorded, and no password anywhere in the span;
  * - a private Sentinel topology: a read's span names a replica, a write's the primary, and after
  *   a failover the new primary.
  */
@@ -71,6 +71,7 @@ describe('OpenTelemetry spans and metrics on a standalone server with a password
           options: { ignoreExceptions: true, socketConnectTimeout: 0.5, socketTimeout: 0.5 },
         },
         wrong: { location: at(WRONG_PASSWORD), keyPrefix: prefix, options: { socketTimeout: 1 } },
+        slow: { location: at(PASSWORD), keyPrefix: prefix, options: { socketTimeout: 0.5 } },
       },
       { caches: { keys: { recordKeys: true } } },
     );
@@ -190,6 +191,24 @@ describe('OpenTelemetry spans and metrics on a standalone server with a password
     const text = spanText(span!);
     expect(text).not.toContain(WRONG_PASSWORD);
     expect(text).not.toContain(PASSWORD);
+  });
+
+  it('a command timeout on a hung server: status ERROR on the server that did not answer', async () => {
+    const slow = cache('slow');
+    await slow.set('t', 1, 60); // connected before the server hangs
+    telemetry.exporter.reset();
+    server.node.pause();
+    try {
+      await expect(slow.get('t')).rejects.toMatchObject({ name: 'CacheConnectionError' });
+    } finally {
+      server.node.resume();
+    }
+    const [span] = spansOf(telemetry, 'get');
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span!.attributes['error.type']).toBe('CacheConnectionError');
+    expect(span!.attributes['server.port']).toBe(server.port);
+    expect(String(span!.status.message)).toMatch(/timed out|timeout/i);
+    expect(spanText(span!)).not.toContain(PASSWORD);
   });
 
   it('an undecodable value: a CacheDecodeError span without the key', async () => {
