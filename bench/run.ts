@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --no-sentinel] [-- --no-memory]`: the cost per call of
+ * `npm run bench [-- --quick] [-- --no-sentinel] [-- --no-memory] [-- --no-otel] [-- --otel-only]`:
+ * the cost per call of
  * `ValkeyCache` next to raw iovalkey (JSON by hand: the floor) and `@nestjs/cache-manager` +
  * `@keyv/valkey`, in one process run, against a Valkey server (and a Sentinel topology) that
  * the test harness starts on free loopback ports and stops by PID. Prints a markdown table and
@@ -24,12 +25,15 @@ import { startSentinelTopology, type SentinelTopology } from '../test/harness/se
 import { adminCommand, parseInfo } from '../test/harness/admin-command.js';
 import { measure, type Measurement, type Op } from './measure.js';
 import { measureOverhead } from './overhead.js';
+import { otelBench } from './otel.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const SENTINEL = !argv.includes('--no-sentinel');
 const MEMORY = !argv.includes('--no-memory') && !QUICK;
 const OVERHEAD_ONLY = argv.includes('--overhead-only');
+const OTEL_ONLY = argv.includes('--otel-only');
+const OTEL = !argv.includes('--no-otel') || OTEL_ONLY;
 const DURATION_MS = QUICK ? 300 : 1000;
 const WARMUP_MS = QUICK ? 100 : 250;
 const SIZES = QUICK ? [1024] : [64, 1024, 16384];
@@ -506,14 +510,30 @@ const started = new Date();
 const servers: Array<{ stop(): Promise<void> }> = [];
 let exitCode = 0;
 let overhead = '';
+let otelOverhead = '';
 try {
   // The stub replaces the connection before the first command: nothing connects to this port.
   overhead = await overheadBench('valkey://127.0.0.1:1/0');
   if (OVERHEAD_ONLY) process.exit(0);
   const standalone = await startStandalone();
   servers.push(standalone);
-  await standaloneBench(standalone);
-  if (SENTINEL) {
+  if (!OTEL_ONLY) await standaloneBench(standalone);
+  if (OTEL) {
+    const otel = await otelBench(standalone, {
+      rounds: QUICK ? 6 : 12,
+      sliceMs: QUICK ? 150 : 300,
+      inFlight: IN_FLIGHT,
+      overheadCalls: QUICK ? 20_000 : 100_000,
+      value: record(1024, 1),
+    });
+    rows.push(...otel.rows.map((r) => ({ ...r, size: '1 KB' })));
+    otelOverhead = otel.overhead;
+    notes.push(
+      'OTel rows: one run, candidates interleaved (each round runs every candidate for one ' +
+        'slice, in a rotating order); "x floor" against raw iovalkey in the same rounds.',
+    );
+  }
+  if (SENTINEL && !OTEL_ONLY) {
     const topology = await startSentinelTopology();
     servers.push(topology);
     await sentinelBench(topology);
@@ -535,7 +555,10 @@ if (rows.length > 0) {
   const text =
     `${header}${table()}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n` +
     `Wrapper overhead without a network (connection replaced by a stub that answers at once; ` +
-    `best of 5 rounds):\n\n${overhead}\n`;
+    `best of 5 rounds):\n\n${overhead}\n` +
+    (otelOverhead
+      ? `\nOpenTelemetry observer without a network (same stub, 1 KB value):\n\n${otelOverhead}\n`
+      : '');
   console.log(`\n${text}`);
   const dir = join(dirname(fileURLToPath(import.meta.url)), '../../bench/results');
   mkdirSync(dir, { recursive: true });

@@ -32,6 +32,7 @@ const LAYERS = {
   adapters: 7,
   prometheus: 7,
   credentials: 7,
+  opentelemetry: 7,
   testing: 8,
   'index.ts': 9,
   extend: 9,

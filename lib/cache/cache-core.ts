@@ -4,6 +4,7 @@ import { CacheArgumentError, CacheConnectionError, CacheDecodeError } from '../e
 import type { DefaultClient } from '../client/default-client.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import { toCacheError } from './to-cache-error.js';
+import type { ObservedCall } from './call-observer.js';
 import type { CacheEvents } from './cache-events.js';
 import type { CacheMetrics } from './cache-metrics.js';
 import type { CacheValue, Timeout } from './cache-options.js';
@@ -14,6 +15,7 @@ export const MISSING: unique symbol = Symbol('missing');
 export type Missing = typeof MISSING;
 /** Default of `decode`'s `miss`: no miss value, an undecodable payload always throws. */
 const NO_MISS: unique symbol = Symbol('no-miss');
+const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** `items` as an array; a string is refused (it would iterate as one key per character). */
 export function listOf<T>(items: Iterable<T>, alias: string): readonly T[] {
@@ -156,9 +158,15 @@ export class CacheCore {
    * {@link CacheDecodeError} naming the alias and `fullKey` (counted in `metrics.errors` here;
    * `fail`/`run` do not count it again). Callers that must not treat an undecodable value as
    * missing (`incr`) pass no `miss`. A plain parameter with a sentinel default: no rest array on
-   * the hot path.
+   * the hot path. A thrown error is reported to `call` (answered by `connection`) when given.
    */
-  protected decode(raw: Buffer, fullKey: string, miss: unknown = NO_MISS): unknown {
+  protected decode(
+    raw: Buffer,
+    fullKey: string,
+    miss: unknown = NO_MISS,
+    call?: ObservedCall,
+    connection?: Valkey,
+  ): unknown {
     try {
       return this.client.codec.decode(raw);
     } catch (err) {
@@ -170,6 +178,7 @@ export class CacheCore {
       );
       if (miss === NO_MISS || !this.config.undecodableAsMiss) {
         this.metrics.errors++;
+        call?.fail(error, connection, false);
         throw error;
       }
       if (this.config.logIgnoredExceptions) this.logger.warn(`read as a miss: ${error.message}`);
@@ -192,26 +201,61 @@ export class CacheCore {
     }
   }
 
-  /** Rethrows `err` as a typed error, or returns `fallback` when `ignoreExceptions` allows it. */
-  protected fail<T>(err: unknown, fallback: T): T {
+  /**
+   * Rethrows `err` as a typed error, or returns `fallback` when `ignoreExceptions` allows it;
+   * either way reports it to `call` (sent to `connection`) when given.
+   */
+  protected fail<T>(err: unknown, fallback: T, call?: ObservedCall, connection?: Valkey): T {
     const error = toCacheError(err, this.alias);
-    // A CacheDecodeError was counted where decode() threw it.
+    // A CacheDecodeError was counted (and reported to the call) where decode() threw it.
     if (!(error instanceof CacheDecodeError)) this.metrics.errors++;
     if (this.config.ignoreExceptions && error instanceof CacheConnectionError) {
       this.metrics.ignoredErrors++;
+      call?.fail(error, connection, true);
       if (this.config.logIgnoredExceptions) this.logger.warn(`ignored: ${error.message}`);
       return fallback;
     }
+    call?.fail(error, connection, false);
     throw error;
   }
 
-  /** Runs a command that `ignoreExceptions` does not cover, typing its errors. */
-  protected async run<R>(fn: () => Promise<R>): Promise<R> {
+  /**
+   * Runs a command that `ignoreExceptions` does not cover, typing its errors (counted in
+   * `metrics.errors`). With `operation` the call is reported to the cache's observer; see
+   * {@link traced}.
+   */
+  protected run<R>(
+    fn: (via: (connection: Valkey) => Valkey) => Promise<R>,
+    operation?: string,
+    keys?: string | readonly string[],
+  ): Promise<R> {
+    return this.traced(operation, keys ?? NO_KEYS, fn, true);
+  }
+
+  /**
+   * Runs `fn`, typing its errors, and reports the call to the cache's observer (if any) as
+   * `operation` (none: not reported) on `keys`; `fn` passes the connection it sends to through
+   * `via`, so that the observer learns which server answered. `count`: failures count in
+   * `metrics.errors` (a `CacheDecodeError` was counted where it was thrown).
+   */
+  protected async traced<R>(
+    operation: string | undefined,
+    keys: string | readonly string[],
+    fn: (via: (connection: Valkey) => Valkey) => Promise<R>,
+    count = false,
+  ): Promise<R> {
+    const call =
+      operation === undefined ? undefined : this.metrics.observer?.start(operation, keys);
+    let used: Valkey | undefined;
     try {
-      return await fn();
+      const result = await fn((connection) => (used = connection));
+      call?.end(used);
+      return result;
     } catch (err) {
-      if (!(err instanceof CacheDecodeError)) this.metrics.errors++;
-      throw toCacheError(err, this.alias);
+      if (count && !(err instanceof CacheDecodeError)) this.metrics.errors++;
+      const error = toCacheError(err, this.alias);
+      call?.fail(error, used, false);
+      throw error;
     }
   }
 
@@ -231,10 +275,19 @@ export class CacheCore {
     return groups[0]!.client;
   }
 
-  /** `MGET` of `fullKeys`, one per connection that holds some of them; replies in key order. */
-  protected async mgetAll(fullKeys: readonly string[]): Promise<Array<Buffer | null>> {
+  /**
+   * `MGET` of `fullKeys`, one per connection that holds some of them; replies in key order.
+   * `via` learns the connection when there is one.
+   */
+  protected async mgetAll(
+    fullKeys: readonly string[],
+    via?: (connection: Valkey) => Valkey,
+  ): Promise<Array<Buffer | null>> {
     const groups = this.client.groupByConnection(fullKeys, false);
-    if (groups.length === 1) return groups[0]!.client.mgetBuffer(groups[0]!.keys as string[]);
+    if (groups.length === 1) {
+      const connection = via ? via(groups[0]!.client) : groups[0]!.client;
+      return connection.mgetBuffer(groups[0]!.keys as string[]);
+    }
     const out = new Array<Buffer | null>(fullKeys.length).fill(null);
     await Promise.all(
       groups.map(async (g) => {

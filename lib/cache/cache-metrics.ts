@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { CallObserver } from './call-observer.js';
 
 /** The cache calls whose latency is measured (one series per operation). */
 export const CACHE_OPERATIONS = [
@@ -131,6 +132,11 @@ export class CacheMetrics {
   /** Completed Sentinel failovers; see {@link CacheMetricsSnapshot.failovers}. */
   failovers = 0;
   private readonly latency: Record<CacheOperation, LatencyRecorder>;
+  /**
+   * The observer every call of the cache reports to (see {@link attachObserver}); `undefined`
+   * when none is attached, which is what the hot path checks (a plain field: no getter call).
+   */
+  readonly observer: CallObserver | undefined = undefined;
 
   constructor(
     /** The cache alias these counters belong to. */
@@ -139,6 +145,25 @@ export class CacheMetrics {
     const latency = {} as Record<CacheOperation, LatencyRecorder>;
     for (const op of CACHE_OPERATIONS) latency[op] = new LatencyRecorder();
     this.latency = latency;
+  }
+
+  /**
+   * Attaches `observer` to every call of this cache (one at a time: the OpenTelemetry export
+   * of `nestjs-valkey-cache/opentelemetry` is one). Returns the function that detaches it.
+   * Throws when another observer is attached.
+   */
+  attachObserver(observer: CallObserver): () => void {
+    if (this.observer !== undefined && this.observer !== observer) {
+      throw new Error(
+        `cache '${this.alias}': another call observer is attached; detach it first (e.g. a ` +
+          'second OpenTelemetry module for the same cache)',
+      );
+    }
+    const self = this as { observer: CallObserver | undefined };
+    self.observer = observer;
+    return () => {
+      if (self.observer === observer) self.observer = undefined;
+    };
   }
 
   /** The current time for {@link observe}, in ms (`performance.now()`). */

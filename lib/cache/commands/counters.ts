@@ -4,7 +4,7 @@ import { LuaScript } from '../lua-script.js';
 import { isIntegerReplyError, toCacheError } from '../to-cache-error.js';
 import type { Counter, IncrOptions, VersionOption } from '../cache-options.js';
 
-import { ValueCommands } from './values.js';
+import { ManyValueCommands } from './many-values.js';
 
 // INCRBY only when the key exists; reply with the new value as a bulk string so that values
 // beyond 2^53 keep their precision (a Lua number would pass through a double).
@@ -25,7 +25,7 @@ function narrow(n: bigint): Counter {
 }
 
 /** Integer counters and key versions: incr/decr, incrVersion/decrVersion. */
-export class CounterCommands extends ValueCommands {
+export class CounterCommands extends ManyValueCommands {
   /**
    * Adds `delta` (an integer; a `bigint` beyond 2^53) to the integer at `key` and returns the new
    * value (a `bigint` when it does not fit in 2^53). Atomic `INCRBY` while the value fits in
@@ -41,7 +41,18 @@ export class CounterCommands extends ValueCommands {
       );
     }
     const k = this.makeKey(key, opts.version);
-    const client = this.client.clientFor(k, true);
+    return this.traced('incr', k, (via) =>
+      this.incrOn(via(this.client.clientFor(k, true)), k, key, delta, opts),
+    );
+  }
+
+  private async incrOn(
+    client: Valkey,
+    k: string,
+    key: string,
+    delta: number | bigint,
+    opts: IncrOptions,
+  ): Promise<Counter> {
     let reply: unknown;
     try {
       reply = await (opts.ignoreKeyCheck ? INCR_ANY : INCR_EXISTING).run(
@@ -112,14 +123,26 @@ export class CounterCommands extends ValueCommands {
     const version = opts.version ?? this.config.version;
     const from = this.makeKey(key, version);
     const to = this.makeKey(key, version + delta);
+    return this.traced('incr_version', [from, to], (via) =>
+      this.moveVersion(via, key, from, to, version + delta),
+    );
+  }
+
+  private async moveVersion(
+    via: (connection: Valkey) => Valkey,
+    key: string,
+    from: string,
+    to: string,
+    version: number,
+  ): Promise<number> {
     try {
       // groups[0] holds `from`; a second group means `to` lives on another shard.
       const groups = this.client.groupByConnection(from === to ? [from] : [from, to], true);
-      const source = groups[0]!.client;
+      const source = via(groups[0]!.client);
       if (groups.length > 1) await this.moveKey(source, from, groups[1]!.client, to, key);
       else if (from !== to) await source.rename(from, to);
       else if (!(await source.exists(from))) throw new CacheKeyNotFoundError(key, this.alias);
-      return version + delta;
+      return version;
     } catch (err) {
       if (err instanceof Error && err.name === 'ReplyError' && /no such key/i.test(err.message)) {
         throw new CacheKeyNotFoundError(key, this.alias);

@@ -16,21 +16,29 @@ export class HashCommands extends SetCommands {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
     const v = this.encode(value);
-    return this.run(() => this.client.clientFor(n, true).hset(n, f, v));
+    return this.run((via) => via(this.client.clientFor(n, true)).hset(n, f, v), 'hset', n);
   }
 
   /** The value of `field` in the hash `name`, or `null`. */
   async hget<T = unknown>(name: string, field: string, opts?: VersionOption): Promise<T | null> {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
-    const raw = await this.run(() => this.client.clientFor(n, false).hgetBuffer(n, f));
+    const raw = await this.run(
+      (via) => via(this.client.clientFor(n, false)).hgetBuffer(n, f),
+      'hget',
+      n,
+    );
     return raw === null ? null : (this.decode(raw, `${n} ${f}`, null) as T | null);
   }
 
   /** Every field of the hash `name` (as user keys) with its value. */
   async hgetall<T = unknown>(name: string, opts?: VersionOption): Promise<Record<string, T>> {
     const n = this.makeKey(name, opts?.version);
-    const raw = await this.run(() => this.client.clientFor(n, false).hgetallBuffer(n));
+    const raw = await this.run(
+      (via) => via(this.client.clientFor(n, false)).hgetallBuffer(n),
+      'hgetall',
+      n,
+    );
     const out: Record<string, T> = {};
     for (const [f, v] of Object.entries(raw)) {
       const value = this.decode(v, `${n} ${f}`, MISSING);
@@ -43,19 +51,23 @@ export class HashCommands extends SetCommands {
   async hdel(name: string, field: string, opts?: VersionOption): Promise<number> {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
-    return this.run(() => this.client.clientFor(n, true).hdel(n, f));
+    return this.run((via) => via(this.client.clientFor(n, true)).hdel(n, f), 'hdel', n);
   }
 
   /** Number of fields of the hash `name` (0 when missing). */
   async hlen(name: string, opts?: VersionOption): Promise<number> {
     const n = this.makeKey(name, opts?.version);
-    return this.run(() => this.client.clientFor(n, false).hlen(n));
+    return this.run((via) => via(this.client.clientFor(n, false)).hlen(n), 'hlen', n);
   }
 
   /** The fields of the hash `name`, as user keys. */
   async hkeys(name: string, opts?: VersionOption): Promise<string[]> {
     const n = this.makeKey(name, opts?.version);
-    const fields = await this.run(() => this.client.clientFor(n, false).hkeys(n));
+    const fields = await this.run(
+      (via) => via(this.client.clientFor(n, false)).hkeys(n),
+      'hkeys',
+      n,
+    );
     return fields.map((f) => this.client.reverseKey(f));
   }
 
@@ -63,6 +75,12 @@ export class HashCommands extends SetCommands {
   async hexists(name: string, field: string, opts?: VersionOption): Promise<boolean> {
     const n = this.makeKey(name, opts?.version);
     const f = this.makeKey(field, opts?.version);
-    return (await this.run(() => this.client.clientFor(n, false).hexists(n, f))) === 1;
+    return (
+      (await this.run(
+        (via) => via(this.client.clientFor(n, false)).hexists(n, f),
+        'hexists',
+        n,
+      )) === 1
+    );
   }
 }

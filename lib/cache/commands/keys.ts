@@ -16,9 +16,11 @@ export class KeyCommands extends CounterCommands {
    * prefix and version.
    */
   async clear(): Promise<void> {
-    await this.run(async () =>
-      Promise.all((await this.client.allConnections(true)).map((c) => c.flushdb())),
-    );
+    await this.run(async (via) => {
+      const all = await this.client.allConnections(true);
+      if (all.length === 1) via(all[0]!);
+      return Promise.all(all.map((c) => c.flushdb()));
+    }, 'clear');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -40,7 +42,7 @@ export class KeyCommands extends CounterCommands {
     opts?: VersionOption,
   ): Promise<number | null> {
     const k = this.makeKey(key, opts?.version);
-    const t = await this.run(() => this.client.clientFor(k, false)[cmd](k));
+    const t = await this.run((via) => via(this.client.clientFor(k, false))[cmd](k), cmd, k);
     return t === -1 ? null : t === -2 ? 0 : t;
   }
 
@@ -55,7 +57,7 @@ export class KeyCommands extends CounterCommands {
   /** Sets `key` to expire in `timeout` **milliseconds** (`<= 0` deletes it); returns whether the key exists. */
   async pexpire(key: string, timeout: number, opts?: VersionOption): Promise<boolean> {
     this.checkTime(timeout);
-    return this.keyCommand((c, k) => c.pexpire(k, Math.trunc(timeout)), key, opts);
+    return this.keyCommand('pexpire', (c, k) => c.pexpire(k, Math.trunc(timeout)), key, opts);
   }
 
   /**
@@ -73,12 +75,12 @@ export class KeyCommands extends CounterCommands {
   async pexpireAt(key: string, when: Date | number, opts?: VersionOption): Promise<boolean> {
     const ms = when instanceof Date ? when.getTime() : when;
     this.checkTime(ms);
-    return this.keyCommand((c, k) => c.pexpireat(k, Math.trunc(ms)), key, opts);
+    return this.keyCommand('pexpireat', (c, k) => c.pexpireat(k, Math.trunc(ms)), key, opts);
   }
 
   /** Removes the expiry of `key`; returns whether it had one. */
   async persist(key: string, opts?: VersionOption): Promise<boolean> {
-    return this.keyCommand((c, k) => c.persist(k), key, opts);
+    return this.keyCommand('persist', (c, k) => c.persist(k), key, opts);
   }
 
   /** A relative or absolute expiry in ms: finite and at most `MAX_EXPIRY_MS` in magnitude. */
@@ -94,12 +96,18 @@ export class KeyCommands extends CounterCommands {
   }
 
   private async keyCommand(
+    operation: string,
     command: (client: Valkey, key: string) => Promise<number>,
     key: string,
     opts?: VersionOption,
   ): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
-    return (await this.run(() => command(this.client.clientFor(k, true), k))) === 1;
+    const answer = await this.run(
+      (via) => command(via(this.client.clientFor(k, true)), k),
+      operation,
+      k,
+    );
+    return answer === 1;
   }
 
   /**
@@ -109,9 +117,11 @@ export class KeyCommands extends CounterCommands {
   async touch(key: string, timeout?: Timeout, opts?: VersionOption): Promise<boolean> {
     const ms = this.toMs(timeout);
     const k = this.makeKey(key, opts?.version);
+    const call = this.metrics.observer?.start('touch', k);
+    let c: Valkey | undefined;
     const t0 = performance.now();
     try {
-      const c = this.client.clientFor(k, true);
+      c = this.client.clientFor(k, true);
       let touched: boolean;
       if (ms === null) {
         // PERSIST answers 0 for a key without expiry; EXISTS says whether it was touched.
@@ -121,10 +131,11 @@ export class KeyCommands extends CounterCommands {
         touched = replies?.[1]?.[1] === 1;
       } else touched = (await c.pexpire(k, ms)) === 1;
       this.metrics.observe('touch', t0);
+      call?.end(c);
       return touched;
     } catch (err) {
       this.metrics.observe('touch', t0);
-      return this.fail(err, false);
+      return this.fail(err, false, call, c);
     }
   }
 
@@ -145,8 +156,10 @@ export class KeyCommands extends CounterCommands {
     for (const client of await this.client.allConnections(false)) {
       let cursor = '0';
       do {
-        const [next, keys] = await this.run(() =>
-          client.scan(cursor, 'MATCH', match, 'COUNT', count),
+        // One observed call per SCAN round trip.
+        const [next, keys] = await this.run(
+          (via) => via(client).scan(cursor, 'MATCH', match, 'COUNT', count),
+          'scan',
         );
         cursor = next;
         for (const k of keys) yield this.client.reverseKey(k);
@@ -173,7 +186,8 @@ export class KeyCommands extends CounterCommands {
     const match = this.client.makePattern(pattern, opts.version);
     const count = opts.itersize ?? DEFAULT_ITERSIZE;
     const counts = (await this.client.allConnections(true)).map((client) =>
-      this.run(async () => {
+      this.run(async (via) => {
+        via(client);
         const unlinks: Array<Promise<number>> = [];
         let cursor = '0';
         do {
@@ -194,7 +208,7 @@ export class KeyCommands extends CounterCommands {
         let deleted = 0;
         for (const n of await Promise.all(unlinks)) deleted += n;
         return deleted;
-      }),
+      }, 'delete_pattern'),
     );
     let deleted = 0;
     for (const n of await Promise.all(counts)) deleted += n;

@@ -31,8 +31,11 @@ export class SetCommands extends KeyCommands {
     opts: VersionOption | undefined,
   ): Promise<Set<T>> {
     const full = this.keysOf(keys, opts?.version);
-    return this.run(async () =>
-      this.decodeMembers<T>(await this.clientForAll(full, false)[command](full), full[0]!),
+    return this.run(
+      async (via) =>
+        this.decodeMembers<T>(await via(this.clientForAll(full, false))[command](full), full[0]!),
+      command.replace('Buffer', ''),
+      full,
     );
   }
 
@@ -45,7 +48,8 @@ export class SetCommands extends KeyCommands {
   ): Promise<number> {
     const d = this.makeKey(dest, opts.versionDest ?? opts.version);
     const full = this.keysOf(keys, opts.versionKeys ?? opts.version);
-    return this.run(() => this.clientForAll([d, ...full], true)[command](d, full));
+    const all = [d, ...full];
+    return this.run((via) => via(this.clientForAll(all, true))[command](d, full), command, all);
   }
 
   /** Adds `members` to the set at `key`; returns how many were new. */
@@ -53,13 +57,13 @@ export class SetCommands extends KeyCommands {
     const k = this.makeKey(key, opts?.version);
     const encoded = members.map((m) => this.encode(m));
     if (encoded.length === 0) return 0;
-    return this.run(() => this.client.clientFor(k, true).sadd(k, encoded));
+    return this.run((via) => via(this.client.clientFor(k, true)).sadd(k, encoded), 'sadd', k);
   }
 
   /** Number of members of the set at `key` (0 when missing). */
   async scard(key: string, opts?: VersionOption): Promise<number> {
     const k = this.makeKey(key, opts?.version);
-    return this.run(() => this.client.clientFor(k, false).scard(k));
+    return this.run((via) => via(this.client.clientFor(k, false)).scard(k), 'scard', k);
   }
 
   /** Members of the first set that are in none of the others. */
@@ -96,7 +100,11 @@ export class SetCommands extends KeyCommands {
   async sismember(key: string, member: CacheValue, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
     const m = this.encode(member);
-    return this.run(async () => (await this.client.clientFor(k, false).sismember(k, m)) === 1);
+    return this.run(
+      async (via) => (await via(this.client.clientFor(k, false)).sismember(k, m)) === 1,
+      'sismember',
+      k,
+    );
   }
 
   /** For each of `members`, whether it is in the set at `key`. */
@@ -108,8 +116,11 @@ export class SetCommands extends KeyCommands {
     const k = this.makeKey(key, opts?.version);
     const encoded = members.map((m) => this.encode(m));
     if (encoded.length === 0) return [];
-    return this.run(async () =>
-      (await this.client.clientFor(k, false).smismember(k, encoded)).map((r) => r === 1),
+    return this.run(
+      async (via) =>
+        (await via(this.client.clientFor(k, false)).smismember(k, encoded)).map((r) => r === 1),
+      'smismember',
+      k,
     );
   }
 
@@ -131,7 +142,11 @@ export class SetCommands extends KeyCommands {
     const s = this.makeKey(source, opts?.version);
     const d = this.makeKey(destination, opts?.version);
     const m = this.encode(member);
-    return this.run(async () => (await this.clientForAll([s, d], true).smove(s, d, m)) === 1);
+    return this.run(
+      async (via) => (await via(this.clientForAll([s, d], true)).smove(s, d, m)) === 1,
+      'smove',
+      [s, d],
+    );
   }
 
   /** Removes and returns a random member (`null` when the set is empty). */
@@ -140,14 +155,18 @@ export class SetCommands extends KeyCommands {
   spop<T = unknown>(key: string, count: number, opts?: VersionOption): Promise<Set<T>>;
   async spop<T>(key: string, count?: number, opts?: VersionOption): Promise<T | null | Set<T>> {
     const k = this.makeKey(key, opts?.version);
-    return this.run(async () => {
-      const c = this.client.clientFor(k, true);
-      if (count === undefined) {
-        const raw = await c.spopBuffer(k);
-        return raw === null ? null : (this.decode(raw, k, null) as T | null);
-      }
-      return this.decodeMembers<T>(await c.spopBuffer(k, count), k);
-    });
+    return this.run(
+      async (via) => {
+        const c = via(this.client.clientFor(k, true));
+        if (count === undefined) {
+          const raw = await c.spopBuffer(k);
+          return raw === null ? null : (this.decode(raw, k, null) as T | null);
+        }
+        return this.decodeMembers<T>(await c.spopBuffer(k, count), k);
+      },
+      'spop',
+      k,
+    );
   }
 
   /** A random member (`null` when the set is empty). */
@@ -156,19 +175,23 @@ export class SetCommands extends KeyCommands {
   srandmember<T = unknown>(key: string, count: number, opts?: VersionOption): Promise<T[]>;
   async srandmember<T>(key: string, count?: number, opts?: VersionOption): Promise<T | null | T[]> {
     const k = this.makeKey(key, opts?.version);
-    return this.run(async () => {
-      const c = this.client.clientFor(k, false);
-      if (count === undefined) {
-        const raw = await c.srandmemberBuffer(k);
-        return raw === null ? null : (this.decode(raw, k, null) as T | null);
-      }
-      const members: T[] = [];
-      for (const r of await c.srandmemberBuffer(k, count)) {
-        const member = this.decode(r, k, MISSING);
-        if (member !== MISSING) members.push(member as T);
-      }
-      return members;
-    });
+    return this.run(
+      async (via) => {
+        const c = via(this.client.clientFor(k, false));
+        if (count === undefined) {
+          const raw = await c.srandmemberBuffer(k);
+          return raw === null ? null : (this.decode(raw, k, null) as T | null);
+        }
+        const members: T[] = [];
+        for (const r of await c.srandmemberBuffer(k, count)) {
+          const member = this.decode(r, k, MISSING);
+          if (member !== MISSING) members.push(member as T);
+        }
+        return members;
+      },
+      'srandmember',
+      k,
+    );
   }
 
   /** Removes `members` from the set at `key`; returns how many were there. */
@@ -176,7 +199,7 @@ export class SetCommands extends KeyCommands {
     const k = this.makeKey(key, opts?.version);
     const encoded = members.map((m) => this.encode(m));
     if (encoded.length === 0) return 0;
-    return this.run(() => this.client.clientFor(k, true).srem(k, encoded));
+    return this.run((via) => via(this.client.clientFor(k, true)).srem(k, encoded), 'srem', k);
   }
 
   /**
@@ -194,7 +217,11 @@ export class SetCommands extends KeyCommands {
     const client = this.client.clientFor(k, false);
     let cursor = '0';
     do {
-      const reply = await this.run(() => client.callBuffer('SSCAN', k, cursor, ...args));
+      const reply = await this.run(
+        (via) => via(client).callBuffer('SSCAN', k, cursor, ...args),
+        'sscan',
+        k,
+      );
       const [next, raws] = reply as [Buffer, Buffer[]];
       cursor = next.toString();
       for (const r of raws) {

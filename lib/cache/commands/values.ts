@@ -1,17 +1,8 @@
 import type { Valkey } from 'iovalkey';
 import { CacheConnectionError, CacheError, CacheReadOnlyError } from '../../errors.js';
-import { setOwnProperty } from '../../util/own-property.js';
-import { CacheCore, MISSING, listOf, type Missing } from '../cache-core.js';
+import { CacheCore, MISSING, type Missing } from '../cache-core.js';
 import { toCacheError } from '../to-cache-error.js';
 import type { CacheValue, SetOptions, Timeout, VersionOption } from '../cache-options.js';
-
-function entriesOf(
-  data: Record<string, CacheValue> | ReadonlyMap<string, CacheValue>,
-): Array<[string, CacheValue]> {
-  return data instanceof Map
-    ? [...(data as ReadonlyMap<string, CacheValue>).entries()]
-    : Object.entries(data);
-}
 
 /** One attempt of a `set` on `client`; `ms <= 0` deletes (with `nx`: checks absence). */
 async function setOn(
@@ -54,25 +45,26 @@ export class ValueCommands extends CacheCore {
     const k = this.makeKey(key, opts?.version);
     // Hot path: one promise layer (the command's), no closure; a CacheDecodeError propagates.
     let raw: Buffer | null;
+    let conn: Valkey | undefined;
+    const call = this.metrics.observer?.start('get', k);
     const t0 = performance.now();
     try {
-      raw = await this.client.clientFor(k, false).getBuffer(k);
+      conn = this.client.clientFor(k, false);
+      raw = await conn.getBuffer(k);
     } catch (err) {
       this.metrics.observe('get', t0);
-      return this.fail(err, defaultValue);
+      return this.fail(err, defaultValue, call, conn);
     }
     this.metrics.observe('get', t0);
-    if (raw === null) {
-      this.metrics.misses++;
-      return defaultValue;
-    }
     // An undecodable value with undecodableAsMiss counts as a miss.
-    const value = this.decode(raw, k, MISSING);
+    const value = raw === null ? MISSING : this.decode(raw, k, MISSING, call, conn);
     if (value === MISSING) {
       this.metrics.misses++;
+      call?.end(conn, 0);
       return defaultValue;
     }
     this.metrics.hits++;
+    call?.end(conn, 1);
     return value as T;
   }
 
@@ -91,16 +83,19 @@ export class ValueCommands extends CacheCore {
     const k = this.makeKey(key, opts?.version);
     const ms = this.toMs(timeout);
     const payload = ms !== null && ms <= 0 ? '' : this.encode(value);
+    const call = this.metrics.observer?.start(opts?.nx === true ? 'add' : 'set', k);
+    let conn: Valkey | undefined;
     const t0 = performance.now();
     try {
-      const client = this.client.clientFor(k, true);
+      conn = this.client.clientFor(k, true);
       let stored: boolean;
       // Hot path (a plain set with an expiry): the command's promise only, no options object.
       if (ms !== null && ms > 0 && opts?.nx !== true && opts?.xx !== true)
-        stored = (await client.set(k, payload, 'PX', ms)) === 'OK';
-      else stored = await setOn(client, k, payload, ms, opts ?? {});
+        stored = (await conn.set(k, payload, 'PX', ms)) === 'OK';
+      else stored = await setOn(conn, k, payload, ms, opts ?? {});
       this.metrics.observe('set', t0);
       this.countSet(ms, opts, stored);
+      call?.end(conn);
       return stored;
     } catch (err) {
       this.metrics.observe('set', t0);
@@ -111,8 +106,10 @@ export class ValueCommands extends CacheCore {
         // django-valkey's REPLICA_READ_ONLY=False: try the other listed servers in order.
         for (const other of this.client.writeClients().slice(1)) {
           try {
+            conn = other;
             const stored = await setOn(other, k, payload, ms, opts ?? {});
             this.countSet(ms, opts, stored);
+            call?.end(other);
             return stored;
           } catch (next) {
             error = toCacheError(next, this.alias);
@@ -120,7 +117,7 @@ export class ValueCommands extends CacheCore {
           }
         }
       }
-      return this.fail(error, false);
+      return this.fail(error, false, call, conn);
     }
   }
 
@@ -148,29 +145,37 @@ export class ValueCommands extends CacheCore {
   /** Deletes `key`; returns whether it existed. */
   async delete(key: string, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
+    const call = this.metrics.observer?.start('delete', k);
+    let conn: Valkey | undefined;
     const t0 = performance.now();
     try {
-      const existed = (await this.client.clientFor(k, true).del(k)) > 0;
+      conn = this.client.clientFor(k, true);
+      const existed = (await conn.del(k)) > 0;
       this.metrics.observe('delete', t0);
       this.metrics.deletes++;
+      call?.end(conn);
       return existed;
     } catch (err) {
       this.metrics.observe('delete', t0);
-      return this.fail(err, false);
+      return this.fail(err, false, call, conn);
     }
   }
 
   /** Whether `key` exists. */
   async hasKey(key: string, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
+    const call = this.metrics.observer?.start('has_key', k);
+    let conn: Valkey | undefined;
     const t0 = performance.now();
     try {
-      const exists = (await this.client.clientFor(k, false).exists(k)) === 1;
+      conn = this.client.clientFor(k, false);
+      const exists = (await conn.exists(k)) === 1;
       this.metrics.observe('hasKey', t0);
+      call?.end(conn);
       return exists;
     } catch (err) {
       this.metrics.observe('hasKey', t0);
-      return this.fail(err, false);
+      return this.fail(err, false, call, conn);
     }
   }
 
@@ -189,22 +194,30 @@ export class ValueCommands extends CacheCore {
     // Hot path (a hit): the command's promise only; a CacheDecodeError propagates.
     let raw: Buffer | null = null;
     let reachable = true;
+    // One call for the read; the add and re-read of a miss report their own calls.
+    const call = this.metrics.observer?.start('get_or_set', k);
+    let conn: Valkey | undefined;
     const t0 = performance.now();
     try {
-      raw = await this.client.clientFor(k, false).getBuffer(k);
+      conn = this.client.clientFor(k, false);
+      raw = await conn.getBuffer(k);
     } catch (err) {
       this.metrics.observe('get', t0);
-      this.fail<Missing>(err, MISSING);
+      this.fail<Missing>(err, MISSING, call, conn);
       reachable = false;
     }
     if (reachable) this.metrics.observe('get', t0);
     // An undecodable value with undecodableAsMiss counts as a miss.
-    const hit = raw === null ? MISSING : this.decode(raw, k, MISSING);
+    const hit = raw === null ? MISSING : this.decode(raw, k, MISSING, call, conn);
     if (hit !== MISSING) {
       this.metrics.hits++;
+      call?.end(conn, 1);
       return hit as T;
     }
-    if (reachable) this.metrics.misses++;
+    if (reachable) {
+      this.metrics.misses++;
+      call?.end(conn, 0);
+    }
     const value =
       typeof valueOrFactory === 'function'
         ? await (valueOrFactory as () => T | Promise<T>)()
@@ -216,174 +229,6 @@ export class ValueCommands extends CacheCore {
       return again === MISSING ? value : (again as T);
     } catch (err) {
       return this.fail(err, value);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // many keys (one round trip each)
-
-  /**
-   * Values of the keys that exist, by key; missing keys are omitted. One `MGET`, however many
-   * keys.
-   */
-  async getMany<T = unknown>(
-    keys: Iterable<string>,
-    opts?: VersionOption,
-  ): Promise<Record<string, T>> {
-    const list = listOf(keys, this.alias);
-    const result: Record<string, T> = {};
-    if (list.length === 0) return result;
-    const full = list.map((k) => this.makeKey(k, opts?.version));
-    let raws: Array<Buffer | null>;
-    const t0 = performance.now();
-    try {
-      raws = await this.mgetAll(full);
-    } catch (err) {
-      this.metrics.observe('getMany', t0);
-      return this.fail(err, result);
-    }
-    this.metrics.observe('getMany', t0);
-    let hits = 0;
-    for (let i = 0; i < list.length; i++) {
-      const raw = raws[i];
-      if (raw === null || raw === undefined) continue;
-      const value = this.decode(raw, full[i]!, MISSING);
-      if (value !== MISSING) {
-        hits++;
-        setOwnProperty(result, list[i]!, value as T);
-      }
-    }
-    this.metrics.hits += hits;
-    this.metrics.misses += list.length - hits;
-    return result;
-  }
-
-  /** Same as {@link getMany} (django-valkey's atomic `mget`). */
-  mget<T = unknown>(keys: Iterable<string>, opts?: VersionOption): Promise<Record<string, T>> {
-    return this.getMany<T>(keys, opts);
-  }
-
-  /**
-   * Stores every entry with the same `timeout` (seconds) in one pipelined round trip (not
-   * atomic). Returns the keys the server refused (normally `[]`), as Django's `set_many` does.
-   * A timeout `<= 0` deletes the keys.
-   */
-  async setMany(
-    data: Record<string, CacheValue> | ReadonlyMap<string, CacheValue>,
-    timeout?: Timeout,
-    opts?: VersionOption,
-  ): Promise<string[]> {
-    const entries = entriesOf(data);
-    if (entries.length === 0) return [];
-    const ms = this.toMs(timeout);
-    const keys = entries.map(([k]) => this.makeKey(k, opts?.version));
-    const remove = ms !== null && ms <= 0;
-    const payloads = remove ? [] : entries.map(([, v]) => this.encode(v));
-    const t0 = performance.now();
-    try {
-      // One pipeline per connection holding some of the keys (one in all unless sharded).
-      const groups = this.client.groupByConnection(keys, true);
-      const results = await Promise.all(
-        groups.map(async (g) => {
-          const pipeline = g.client.pipeline();
-          if (remove) {
-            pipeline.del(...g.keys);
-          } else {
-            for (let j = 0; j < g.keys.length; j++) {
-              const i = g.indexes ? g.indexes[j]! : j;
-              if (ms === null) pipeline.set(keys[i]!, payloads[i]!);
-              else pipeline.set(keys[i]!, payloads[i]!, 'PX', ms);
-            }
-          }
-          return { g, replies: (await pipeline.exec()) ?? [] };
-        }),
-      );
-      const failed: string[] = [];
-      for (const { g, replies } of results) {
-        for (let j = 0; j < replies.length; j++) {
-          const err = replies[j]![0];
-          if (!err) continue;
-          const error = toCacheError(err, this.alias);
-          if (error instanceof CacheConnectionError) throw error;
-          if (remove) return entries.map(([k]) => k);
-          failed.push(entries[g.indexes ? g.indexes[j]! : j]![0]);
-        }
-      }
-      this.metrics.observe('setMany', t0);
-      if (remove) this.metrics.deletes += entries.length;
-      else this.metrics.sets += entries.length - failed.length;
-      return failed;
-    } catch (err) {
-      this.metrics.observe('setMany', t0);
-      return this.fail(
-        err,
-        entries.map(([k]) => k),
-      );
-    }
-  }
-
-  /**
-   * Stores every entry atomically in one round trip (`MULTI`, `MSET`, a `PEXPIRE` per key when a
-   * timeout applies, `EXEC`). Unlike django-valkey's `mset`, which drops the timeout, this one
-   * applies `timeout` (seconds; omitted: the default) like {@link set}. Returns `true` when stored.
-   */
-  async mset(
-    data: Record<string, CacheValue> | ReadonlyMap<string, CacheValue>,
-    timeout?: Timeout,
-    opts?: VersionOption,
-  ): Promise<boolean> {
-    const entries = entriesOf(data);
-    if (entries.length === 0) return true;
-    const ms = this.toMs(timeout);
-    const remove = ms !== null && ms <= 0;
-    const flat: Array<string | Buffer> = [];
-    const keys: string[] = [];
-    for (const [key, value] of entries) {
-      const k = this.makeKey(key, opts?.version);
-      keys.push(k);
-      if (!remove) flat.push(k, this.encode(value));
-    }
-    const t0 = performance.now();
-    try {
-      const multi = this.clientForAll(keys, true).multi();
-      if (remove) multi.del(...keys);
-      else {
-        multi.mset(...flat);
-        if (ms !== null) for (const k of keys) multi.pexpire(k, ms);
-      }
-      const replies = await multi.exec();
-      const firstError = replies?.find(([err]) => err)?.[0];
-      if (firstError) throw firstError;
-      this.metrics.observe('mset', t0);
-      if (remove) this.metrics.deletes += entries.length;
-      else this.metrics.sets += entries.length;
-      return true;
-    } catch (err) {
-      this.metrics.observe('mset', t0);
-      return this.fail(err, false);
-    }
-  }
-
-  /** Deletes the keys; returns how many existed. One `DEL`, however many keys. */
-  async deleteMany(keys: Iterable<string>, opts?: VersionOption): Promise<number> {
-    const full = listOf(keys, this.alias).map((k) => this.makeKey(k, opts?.version));
-    if (full.length === 0) return 0;
-    const t0 = performance.now();
-    try {
-      const groups = this.client.groupByConnection(full, true);
-      const deleted =
-        groups.length === 1
-          ? await groups[0]!.client.del(groups[0]!.keys as string[])
-          : (await Promise.all(groups.map((g) => g.client.del(g.keys as string[])))).reduce(
-              (a, b) => a + b,
-              0,
-            );
-      this.metrics.observe('deleteMany', t0);
-      this.metrics.deletes += full.length;
-      return deleted;
-    } catch (err) {
-      this.metrics.observe('deleteMany', t0);
-      return this.fail(err, 0);
     }
   }
 }
