@@ -80,6 +80,7 @@ export class CacheOptionsDto {
   @IsOptional() @IsObject() connectionPoolKwargs?: Record<string, unknown>;
   @IsOptional() @IsSentinelList() sentinels?: unknown[];
   @IsOptional() @IsObject() @ValidateNested() sentinelKwargs?: SentinelKwargsDto;
+  // A list (a fallback chain) passes here; its members are checked in resolve-codecs.ts.
   @IsOptional() @IsNamedOrObject() serializer?: unknown;
   @IsOptional() @IsNamedOrObject() compressor?: unknown;
   @IsOptional() @IsInt() @Min(0) compressMinLength?: number;

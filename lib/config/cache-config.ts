@@ -91,14 +91,29 @@ export interface CacheOptions {
   sentinels?: readonly SentinelAddressConfig[];
   /** Options for the connections to the sentinels (`SENTINEL_KWARGS`). */
   sentinelKwargs?: SentinelKwargs;
-  /** `json` (default), `msgpack`, a class, or an instance. */
-  serializer?: Named<SerializerClass> | Serializer;
-  /** `identity` (default), `zlib`, `gzip`, `brotli`, `zstd`, `lz4`, a class, or an instance. */
-  compressor?: Named<CompressorClass> | Compressor;
-  /** Minimum serialized length in bytes above which values are compressed. */
+  /**
+   * `json` (default), `msgpack`, a class, or an instance; or a fallback chain of them,
+   * `['msgpack', 'json']`: new values are written with the first, stored values written with
+   * any of them are read (to migrate a shared cache without a flush). No class twice.
+   */
+  serializer?:
+    Named<SerializerClass> | Serializer | ReadonlyArray<Named<SerializerClass> | Serializer>;
+  /**
+   * `identity` (default), `zlib`, `gzip`, `brotli`, `zstd`, `lz4`, a class, or an instance; or a
+   * fallback chain of them, `['zstd', 'zlib']`: new values are compressed with the first, stored
+   * values compressed with any of them are read (each recognised by its magic bytes; brotli, which
+   * has none, is tried after those). `identity` may only come first. No class twice.
+   */
+  compressor?:
+    Named<CompressorClass> | Compressor | ReadonlyArray<Named<CompressorClass> | Compressor>;
+  /**
+   * Minimum serialized length in bytes above which values are compressed (every member of a
+   * compressor chain gets it; only the first compresses).
+   */
   compressMinLength?: number;
   /**
-   * Compression level passed to the compressor, checked at boot against its range: zlib -1..9
+   * Compression level passed to the compressor (the first of a chain), checked at boot against
+   * its range: zlib -1..9
    * (default 6), gzip 0..9 (6), brotli 0..11 (4), zstd -131072..22 (1), lz4 0..16 (0, no effect).
    */
   compressLevel?: number;
