@@ -19,7 +19,7 @@ import { IdentityCompressor } from './identity-compressor.js';
  *
  * Brotli has no signature, so a value stored uncompressed can occasionally "decompress" as
  * brotli to garbage; the value codec then reads the stored bytes instead (as with a single
- * brotli compressor). An {@link IdentityCompressor} reads nothing: it may only come first, to
+ * brotli compressor). An `IdentityCompressor` reads nothing: it may only come first, to
  * stop compressing while the values written by the others are still read.
  */
 export class CompressorChain implements Compressor {
