@@ -5,6 +5,7 @@ import {
   IsNumber,
   IsObject,
   IsOptional,
+  IsPositive,
   IsString,
   Min,
   ValidateBy,
@@ -72,6 +73,11 @@ export class SentinelKwargsDto {
   @IsOptional() @IsNumber(SECONDS) @Min(0) socketConnectTimeout?: number;
 }
 
+/** `options.earlyRecompute`. */
+export class EarlyRecomputeDto {
+  @IsNumber(SECONDS) @IsPositive() beta!: number;
+}
+
 /** `options` of a cache (the seed's `OPTIONS`). */
 export class CacheOptionsDto {
   @IsOptional() @IsNamedOrObject() clientClass?: unknown;
@@ -97,6 +103,7 @@ export class CacheOptionsDto {
   @IsOptional() @IsBoolean() replicaReadOnly?: boolean;
   // The range (>= 0) is checked by HerdClient.validateCacheConfig, which names the client.
   @IsOptional() @IsNumber(SECONDS) herdTimeout?: number;
+  @IsOptional() @IsObject() @ValidateNested() earlyRecompute?: EarlyRecomputeDto;
   @IsOptional() @IsIn(['master', 'slave', 'all']) scaleReads?: 'master' | 'slave' | 'all';
 }
 

@@ -71,6 +71,15 @@ export type ConnectionPoolKwargs = Omit<
   | 'preferredSlaves'
 >;
 
+/** The settings of early recomputation (XFetch) in `getOrSet`. */
+export interface EarlyRecompute {
+  /**
+   * How early a value is recomputed, a number > 0: `1` is the XFetch paper's default; `2`
+   * recomputes about twice as early, `0.5` later (with more risk of the value expiring first).
+   */
+  readonly beta: number;
+}
+
 /** A name or class accepted where the seed takes a dotted Python path. */
 export type Named<T> = string | T;
 
@@ -151,6 +160,14 @@ export interface CacheOptions {
    * expiry so that one caller refreshes it while the others keep the stale value. Default 60.
    */
   herdTimeout?: number;
+  /**
+   * Early recomputation (XFetch) for `getOrSet` on this cache: a hit may recompute the value
+   * before it expires, with a probability that grows as the expiry nears, so a hot key never
+   * expires under load. `beta` (a number > 0, typically 1; larger recomputes earlier) scales the
+   * rule `-delta * beta * ln(random) >= remaining TTL`, `delta` being the factory's measured run
+   * time. A call's own `earlyRecompute` option wins. Not for `HerdClient` (boot error).
+   */
+  earlyRecompute?: EarlyRecompute;
   /**
    * `ValkeyClusterCache` only: where reads go, iovalkey's `scaleReads`: `'master'` (default),
    * `'slave'` (replicas) or `'all'`.

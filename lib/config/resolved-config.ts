@@ -1,5 +1,6 @@
 import type {
   ConnectionPoolKwargs,
+  EarlyRecompute,
   KeyFunction,
   ReverseKeyFunction,
   SentinelKwargs,
@@ -63,6 +64,8 @@ export interface ResolvedCacheConfig {
   readonly replicaReadOnly: boolean;
   /** `options.herdTimeout` in seconds when set (used by `HerdClient`, default 60). */
   readonly herdTimeout?: number;
+  /** `options.earlyRecompute` when set (used by `getOrSet`; `beta` checked > 0). */
+  readonly earlyRecompute?: EarlyRecompute;
   /** `options.scaleReads` when set (used by `ClusterClient`). */
   readonly scaleReads?: 'master' | 'slave' | 'all';
 }
