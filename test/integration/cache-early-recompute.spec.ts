@@ -91,12 +91,15 @@ describe('getOrSet early recomputation (XFetch) on a real server', () => {
     expect(run.pttlAtRecompute.length).toBe(run.factoryCalls - 1);
     for (const pttl of run.pttlAtRecompute) expect(pttl).toBeGreaterThan(0);
     expect(run.missesAfterFill).toBe(0);
-    // The key stays a plain value (what a Django reader gets); delta sits next to it.
+    // The key stays a plain value (what a Django reader gets); `<delta>:<expiry>` sits next to it.
     expect(JSON.parse((await raw.get(booted.cache.makeKey('hot')))!)).toEqual({
       n: expect.any(Number),
     });
-    const delta = Number(await raw.get(booted.cache.makeKey(`hot${DELTA_KEY_SUFFIX}`)));
+    const stored = (await raw.get(booted.cache.makeKey(`hot${DELTA_KEY_SUFFIX}`)))!;
+    const [delta, expiresAt] = stored.split(':').map(Number) as [number, number];
     expect(delta).toBeGreaterThanOrEqual(FACTORY_MS - 5);
+    expect(expiresAt).toBeGreaterThan(Date.now());
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + TIMEOUT_S * 1000);
     // The only slow calls are the refreshing ones: about one factory run.
     expect(run.slowestAfterFill).toBeLessThan(FACTORY_MS * 5);
   });

@@ -1,6 +1,6 @@
 /**
- * Early recomputation (XFetch) of `getOrSet`, on the in-memory testing kit with a fake clock and
- * a fixed `Math.random`: the rule `-delta * beta * ln(random) >= remaining TTL`, the delta key
+ * Early recomputation (XFetch) of `getOrSet`, on the in-memory testing kit with a fixed
+ * `Math.random` (the delta key holds the writer's expiry time, so the tests set it directly): the rule `-delta * beta * ln(random) >= remaining TTL`, the delta key
  * next to the value, the per-call option winning over the cache's, single flight on a miss and on
  * a refresh, a failing refresh, and the boot checks of `options.earlyRecompute`.
  */
@@ -40,6 +40,17 @@ describe('getOrSet with early recomputation (XFetch)', () => {
     await moduleRef.close();
   });
 
+  /** The delta key of `key`: `<delta ms>:<expiry ms>`. */
+  const deltaKey = (key: string): Promise<string | null> => {
+    const kd = cache.makeKey(`${key}${DELTA_KEY_SUFFIX}`);
+    return cache.client.clientFor(kd, false).get(kd);
+  };
+  /** Sets the delta key of `key`: a compute time of `deltaMs`, expiring in `inMs`. */
+  const setDelta = async (key: string, deltaMs: number, inMs: number): Promise<void> => {
+    const kd = cache.makeKey(`${key}${DELTA_KEY_SUFFIX}`);
+    await cache.client.clientFor(kd, true).set(kd, `${deltaMs}:${Date.now() + inMs}`, 'PX', 60_000);
+  };
+
   /** A factory that takes `ms` of real time (delta) and counts its calls. */
   const slow = (ms: number, value: (n: number) => unknown) => {
     let calls = 0;
@@ -55,13 +66,10 @@ describe('getOrSet with early recomputation (XFetch)', () => {
     const f = slow(20, () => ({ v: 1 }));
     expect(await cache.getOrSet('k', f.fn, 60)).toEqual({ v: 1 });
     expect(await cache.get('k')).toEqual({ v: 1 });
-    const delta = Number(
-      await cache.client
-        .clientFor(cache.makeKey(`k${DELTA_KEY_SUFFIX}`), false)
-        .get(cache.makeKey(`k${DELTA_KEY_SUFFIX}`)),
-    );
+    const [delta, expiresAt] = (await deltaKey('k'))!.split(':').map(Number) as [number, number];
     expect(delta).toBeGreaterThanOrEqual(15);
     expect(delta).toBeLessThan(1000);
+    expect(Math.abs(expiresAt - (Date.now() + 60_000))).toBeLessThan(1000);
     expect(await cache.pttl('k')).toBe(60_000);
     expect(await cache.pttl(`k${DELTA_KEY_SUFFIX}`)).toBe(60_000);
   });
@@ -69,9 +77,7 @@ describe('getOrSet with early recomputation (XFetch)', () => {
   it('recomputes when -delta * beta * ln(random) reaches the remaining TTL, not before', async () => {
     const f = slow(20, (n) => n);
     expect(await cache.getOrSet('k', f.fn, 60)).toBe(1);
-    const kd = cache.makeKey(`k${DELTA_KEY_SUFFIX}`);
-    await cache.client.clientFor(kd, true).set(kd, '1000', 'PX', 60_000); // delta: 1 s
-    clock.advance(55_000); // 5 s left = 5 deltas
+    await setDelta('k', 1000, 5_000); // delta 1 s, 5 s left
     random.mockReturnValue(rollFor(4.9));
     expect(await cache.getOrSet('k', f.fn, 60)).toBe(1);
     expect(f.calls()).toBe(1);
@@ -80,14 +86,13 @@ describe('getOrSet with early recomputation (XFetch)', () => {
     expect(f.calls()).toBe(2);
     expect(await cache.get('k')).toBe(2);
     expect(await cache.pttl('k')).toBe(60_000); // stored again with the full timeout
+    expect(Number((await deltaKey('k'))!.split(':')[0])).toBeGreaterThanOrEqual(15);
   });
 
   it('beta scales the rule; a per-call option wins, false turns it off', async () => {
     const f = slow(1, (n) => n);
     await cache.getOrSet('k', f.fn, 60);
-    const kd = cache.makeKey(`k${DELTA_KEY_SUFFIX}`);
-    await cache.client.clientFor(kd, true).set(kd, '1000', 'PX', 60_000);
-    clock.advance(55_000);
+    await setDelta('k', 1000, 5_000); // delta 1 s, 5 s left
     random.mockReturnValue(rollFor(3)); // 3 deltas: early only with beta > 5/3
     expect(await cache.getOrSet('k', f.fn, 60)).toBe(1);
     expect(await cache.getOrSet('k', f.fn, 60, { earlyRecompute: false })).toBe(1);
@@ -122,7 +127,6 @@ describe('getOrSet with early recomputation (XFetch)', () => {
     );
     expect(new Set(first)).toEqual(new Set([1]));
     expect(f.calls()).toBe(1);
-    clock.advance(59_990);
     random.mockReturnValue(rollFor(1e6));
     const second = await Promise.all(
       Array.from({ length: 50 }, () => cache.getOrSet('h', f.fn, 60)),
@@ -136,9 +140,7 @@ describe('getOrSet with early recomputation (XFetch)', () => {
 
   it('a failing early refresh returns the current value and keeps it', async () => {
     await cache.getOrSet('k', async () => 'v1', 60);
-    const kd = cache.makeKey(`k${DELTA_KEY_SUFFIX}`);
-    await cache.client.clientFor(kd, true).set(kd, '1000', 'PX', 60_000);
-    clock.advance(59_000);
+    await setDelta('k', 1000, 1_000); // delta 1 s, 1 s left
     random.mockReturnValue(rollFor(1e6));
     const failing = async (): Promise<string> => {
       throw new Error('backend down');

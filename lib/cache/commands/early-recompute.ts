@@ -21,17 +21,26 @@ export interface GetOrSetOptions extends VersionOption {
 interface Seen {
   /** The decoded value, or `MISSING`. */
   readonly value: unknown;
-  /** Remaining time to live of the value in ms (`-1`: no expiry; `-2`: none). */
-  readonly pttl: number;
   /** The compute time measured when the value was stored, in ms; `0` when unknown. */
   readonly delta: number;
+  /** When the value expires (the writer's clock, ms since the epoch); `0` when unknown. */
+  readonly expiresAt: number;
 }
 
-/** The compute time stored in a delta key, in ms; `0` for anything else. */
-function parseDelta(raw: string | null): number {
-  if (raw === null) return 0;
-  const ms = Number(raw);
-  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+/** The delta key's payload: `<delta ms>:<expiry, ms since the epoch>`. */
+function deltaPayload(deltaMs: number, expiresAt: number): string {
+  return `${Math.max(1, Math.ceil(deltaMs))}:${Math.round(expiresAt)}`;
+}
+
+/** The compute time and expiry a delta key holds; zeros for anything else. */
+function parseDelta(raw: Buffer | null | undefined): { delta: number; expiresAt: number } {
+  const text = raw?.toString('latin1') ?? '';
+  const colon = text.indexOf(':');
+  const delta = Number(text.slice(0, colon));
+  const expiresAt = Number(text.slice(colon + 1));
+  return colon > 0 && delta > 0 && expiresAt > 0
+    ? { delta, expiresAt }
+    : { delta: 0, expiresAt: 0 };
 }
 
 /**
@@ -39,13 +48,15 @@ function parseDelta(raw: string | null): number {
  * on a hit, a caller recomputes the value when `-delta * beta * ln(random) >= remaining TTL`, so
  * the probability grows as the expiry nears and a hot key is refreshed before it expires.
  *
- * Storage: the value stays a plain value under its key (a Django process reads it as usual); the
- * compute time `delta` (ms, ASCII digits) is stored under the key built from `key +
- * ':xfetch-delta'` with the same expiry, and the remaining TTL comes from `PTTL`. A hit is three
- * commands sent together (`GET`, `PTTL`, `GET` of the delta key): one round trip on one server,
- * two in parallel when the keys live on different shards or cluster slots. A value without a
- * delta key (written by `set`, by Django, or by a `getOrSet` without early recomputation) is
- * never recomputed early; it gets one when it is next computed.
+ * Storage: the value stays a plain value under its key (a Django process reads it as usual). Next
+ * to it, under the key built from `key + ':xfetch-delta'` and with the same expiry, the writer
+ * stores `<delta ms>:<expiry ms since the epoch>` in ASCII. A hit reads both with one `MGET`
+ * (two `GET`s in parallel when the keys live on different shards or cluster slots), so it costs
+ * one command, not the three of `GET` + `PTTL` + `GET`. The expiry is the writer's clock, so
+ * clock skew between hosts shifts the refresh by that much. A value without a delta key (written
+ * by `set`, by Django, by a `getOrSet` without early recomputation, or whose delta key was lost
+ * to a `touch` or `expire` of the value alone) is never recomputed early: it expires as usual
+ * and gets a delta key when it is next computed.
  *
  * In this process, per key, one caller at a time recomputes (single flight): callers that would
  * recompute while it runs return the current value, and callers that find no value wait for the
@@ -88,7 +99,7 @@ export class EarlyRecomputeCommands extends CacheCore {
     let seen: Seen | undefined;
     const t0 = performance.now();
     try {
-      seen = await this.readWithTtl(k, kd);
+      seen = await this.readWithDelta(k, kd);
     } catch (err) {
       this.metrics.observe('get', t0);
       this.fail(err, undefined);
@@ -97,9 +108,9 @@ export class EarlyRecomputeCommands extends CacheCore {
     this.metrics.observe('get', t0);
     if (seen.value !== MISSING) {
       this.metrics.hits++;
-      const remaining = seen.pttl;
-      // No expiry (-1) or none left to measure: never early.
-      if (remaining < 0 || seen.delta === 0) return seen.value as T;
+      // No delta key: never early.
+      if (seen.delta === 0) return seen.value as T;
+      const remaining = seen.expiresAt - Date.now();
       if (-seen.delta * beta * Math.log(1 - Math.random()) < remaining) return seen.value as T;
       const { result, leader } = this.recomputing.run(k, () =>
         this.computeAndStore(k, kd, valueOrFactory, ms, false),
@@ -121,16 +132,11 @@ export class EarlyRecomputeCommands extends CacheCore {
     return (await result) as T;
   }
 
-  /** The value, its `PTTL` and its stored compute time, sent together. */
-  private async readWithTtl(k: string, kd: string): Promise<Seen> {
-    const client = this.client.clientFor(k, false);
-    const [raw, pttl, delta] = await Promise.all([
-      client.getBuffer(k),
-      client.pttl(k),
-      this.client.clientFor(kd, false).get(kd),
-    ]);
-    const value = raw === null ? MISSING : this.decode(raw, k, MISSING);
-    return { value, pttl, delta: parseDelta(delta) };
+  /** The value and its delta key, in one `MGET` when they live together. */
+  private async readWithDelta(k: string, kd: string): Promise<Seen> {
+    const [raw, rawDelta] = await this.mgetAll([k, kd]);
+    const value = raw === null || raw === undefined ? MISSING : this.decode(raw, k, MISSING);
+    return { value, ...parseDelta(rawDelta) };
   }
 
   /** Runs the factory (or takes the value) and measures how long it took, in ms. */
@@ -159,7 +165,7 @@ export class EarlyRecomputeCommands extends CacheCore {
   ): Promise<unknown> {
     const { value, delta } = await this.compute(valueOrFactory);
     const payload = this.encode(value);
-    const deltaMs = String(Math.max(1, Math.ceil(delta)));
+    const deltaMs = deltaPayload(delta, Date.now() + ms);
     const t0 = performance.now();
     try {
       const client: Valkey = this.client.clientFor(k, true);
