@@ -17,6 +17,8 @@ export interface HotKeyRun {
   factoryCalls: number;
   missesAfterFill: number;
   stalls: number;
+  /** The key's remaining TTL when each refresh after the first fill started, ms (0: expired). */
+  leftAtRefreshMs: number[];
   p99Ms: number;
   slowestMs: number;
 }
@@ -39,8 +41,10 @@ export async function hotKeyRun(
   o: HotKeyOptions,
 ): Promise<HotKeyRun> {
   let factoryCalls = 0;
+  const leftAtRefreshMs: number[] = [];
   const factory = async (): Promise<{ n: number; at: number }> => {
     factoryCalls++;
+    if (factoryCalls > 1) leftAtRefreshMs.push((await cache.pttl(key)) ?? 0);
     await sleep(o.factoryMs);
     return { n: factoryCalls, at: Date.now() };
   };
@@ -65,9 +69,16 @@ export async function hotKeyRun(
     factoryCalls: factoryCalls - 1,
     missesAfterFill: cache.metrics.misses - missesBefore,
     stalls: latencies.filter((ms) => ms > o.factoryMs / 2).length,
+    leftAtRefreshMs,
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
     slowestMs: latencies[latencies.length - 1] ?? 0,
   };
+}
+
+/** `min-max` of the TTLs left when refreshes started (`0` when every one found the key gone). */
+function leftRange(ms: readonly number[]): string {
+  if (ms.length === 0) return '-';
+  return `${Math.min(...ms)}-${Math.max(...ms)}`;
 }
 
 /** Both hot-key runs and the hit cost, as a markdown section. */
@@ -87,12 +98,12 @@ export async function xfetchBench(
       `timeouts of ${o.timeoutS} s), factory ${o.factoryMs} ms; counts after the first fill; ` +
       `a stall is a call slower than ${o.factoryMs / 2} ms.`,
     '',
-    '| mode | calls | factory calls | misses | stalls | p99 ms | slowest ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| mode | calls | factory calls | misses | stalls | TTL left at refresh, ms | p99 ms | slowest ms |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
     ...runs.map(
       (r) =>
         `| ${r.mode} | ${r.calls} | ${r.factoryCalls} | ${r.missesAfterFill} | ${r.stalls} | ` +
-        `${r.p99Ms.toFixed(2)} | ${r.slowestMs.toFixed(1)} |`,
+        `${leftRange(r.leftAtRefreshMs)} | ${r.p99Ms.toFixed(2)} | ${r.slowestMs.toFixed(1)} |`,
     ),
   ];
   for (const r of runs) console.log(`hot key ${r.mode.padEnd(32)} ${JSON.stringify(r)}`);
