@@ -6,6 +6,7 @@
  */
 import 'reflect-metadata';
 import { jest } from '@jest/globals';
+import { Test } from '@nestjs/testing';
 import { BrotliCompressor } from '../../lib/codec/compressors/brotli-compressor.js';
 import { CompressorChain } from '../../lib/codec/compressors/compressor-chain.js';
 import { type Compressor, CompressorError } from '../../lib/codec/compressors/compressor.js';
@@ -24,7 +25,9 @@ import { JsonSerializer } from '../../lib/codec/serializers/json-serializer.js';
 import { MsgpackSerializer } from '../../lib/codec/serializers/msgpack-serializer.js';
 import { SerializerChain } from '../../lib/codec/serializers/serializer-chain.js';
 import { ValueCodec } from '../../lib/codec/value-codec.js';
+import { getCacheToken, type ValkeyCache } from '../../lib/index.js';
 import { resolveCaches } from '../../lib/module/resolve-caches.js';
+import { CacheTestingModule } from '../../lib/testing/index.js';
 import { bootError } from '../support/boot-error.js';
 
 const OK = 'valkey://127.0.0.1:6379/1';
@@ -354,5 +357,26 @@ describe('options.serializer / options.compressor lists at boot', () => {
       c: { location: OK, options: { compressor: ['identity', 'gzip'] } },
     });
     expect((cfg!.compressor as CompressorChain).writer).toBeInstanceOf(IdentityCompressor);
+  });
+});
+
+describe('chains in the testing kit', () => {
+  it('a [msgpack, json] cache reads what a json cache wrote to the same location', async () => {
+    const ref = await Test.createTestingModule({
+      imports: [
+        CacheTestingModule.forRoot({
+          old: { location: 'valkey://kit/0' },
+          chain: { location: 'valkey://kit/0', options: { serializer: ['msgpack', 'json'] } },
+        }),
+      ],
+    }).compile();
+    const old = ref.get<ValkeyCache>(getCacheToken('old'));
+    const chain = ref.get<ValkeyCache>(getCacheToken('chain'));
+    await old.set('a', { v: [1, 'x'] });
+    expect(await chain.get('a')).toEqual({ v: [1, 'x'] });
+    await chain.set('b', { w: true });
+    const raw = old.getClient({ key: 'b' });
+    expect(await raw.getBuffer(old.makeKey('b'))).toEqual(msgpack.dumps({ w: true }));
+    await ref.close();
   });
 });
