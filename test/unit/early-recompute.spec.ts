@@ -175,3 +175,53 @@ describe('options.earlyRecompute at boot', () => {
     expect(err.message).toMatch(/caches\.h\.options\.earlyRecompute: is not used by HerdClient/);
   });
 });
+
+describe('early recomputation on a cluster and on shards (testing kit)', () => {
+  it.each([
+    [
+      'ValkeyClusterCache',
+      { backend: 'ValkeyClusterCache', location: ['valkey://n1:7000', 'valkey://n2:7001'] },
+    ],
+    [
+      'ShardClient',
+      {
+        location: ['valkey://s1:6379/0', 'valkey://s2:6379/0'],
+        options: { clientClass: 'ShardClient' },
+      },
+    ],
+  ])(
+    '%s: the value and its delta key may live apart; hits and refreshes work',
+    async (_name, config) => {
+      const ref = await Test.createTestingModule({
+        imports: [
+          CacheTestingModule.forRoot({
+            c: {
+              ...(config as { location: string[] }),
+              options: { ...(config as { options?: object }).options, earlyRecompute: { beta: 1 } },
+            },
+          }),
+        ],
+      }).compile();
+      const c = ref.get<ValkeyCache>(getCacheToken('c'));
+      const random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
+      try {
+        // Enough keys that some value and delta keys land on different slots or shards.
+        for (let i = 0; i < 20; i++) expect(await c.getOrSet(`k${i}`, () => i, 60)).toBe(i);
+        for (let i = 0; i < 20; i++) expect(await c.getOrSet(`k${i}`, () => -1, 60)).toBe(i);
+        random.mockReturnValue(1 - 1e-12); // -ln(1e-12) ~ 27.6 deltas: beyond 60 s only for delta > 2 s
+        for (let i = 0; i < 20; i++) {
+          const kd = c.makeKey(`k${i}${DELTA_KEY_SUFFIX}`);
+          await c
+            .getClient({ key: `k${i}${DELTA_KEY_SUFFIX}` })
+            .set(kd, `5000:${Date.now() + 60_000}`, 'PX', 60_000);
+        }
+        for (let i = 0; i < 20; i++)
+          expect(await c.getOrSet(`k${i}`, () => i + 100, 60)).toBe(i + 100);
+        expect(await c.get('k3')).toBe(103);
+      } finally {
+        random.mockRestore();
+        await ref.close();
+      }
+    },
+  );
+});
