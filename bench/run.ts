@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --no-sentinel] [-- --no-memory] [-- --no-otel] [-- --otel-only]`:
- * the cost per call of
+ * `npm run bench [-- --quick] [-- --no-sentinel] [-- --no-memory] [-- --overhead-only]
+ * [-- --no-otel] [-- --otel-only] [-- --xfetch-only]`: the cost per call of
  * `ValkeyCache` next to raw iovalkey (JSON by hand: the floor) and `@nestjs/cache-manager` +
  * `@keyv/valkey`, in one process run, against a Valkey server (and a Sentinel topology) that
  * the test harness starts on free loopback ports and stops by PID. Prints a markdown table and
@@ -26,6 +26,7 @@ import { adminCommand, parseInfo } from '../test/harness/admin-command.js';
 import { measure, type Measurement, type Op } from './measure.js';
 import { measureOverhead } from './overhead.js';
 import { otelBench } from './otel.js';
+import { xfetchBench } from './xfetch.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -34,6 +35,7 @@ const MEMORY = !argv.includes('--no-memory') && !QUICK;
 const OVERHEAD_ONLY = argv.includes('--overhead-only');
 const OTEL_ONLY = argv.includes('--otel-only');
 const OTEL = !argv.includes('--no-otel') || OTEL_ONLY;
+const XFETCH_ONLY = argv.includes('--xfetch-only');
 const DURATION_MS = QUICK ? 300 : 1000;
 const WARMUP_MS = QUICK ? 100 : 250;
 const SIZES = QUICK ? [1024] : [64, 1024, 16384];
@@ -506,17 +508,50 @@ function table(): string {
   return lines.join('\n');
 }
 
+/** The hot-key scenario (getOrSet across expiry, with and without XFetch) on `location`. */
+async function hotKeyBench(location: string): Promise<string> {
+  const app = await NestFactory.createApplicationContext(
+    {
+      module: class HotKeyBenchModule {},
+      imports: [
+        CacheModule.forRoot({
+          plain: { location, keyPrefix: 'hot-plain' },
+          xfetch: { location, keyPrefix: 'hot-xf', options: { earlyRecompute: { beta: 1 } } },
+        }),
+      ],
+    },
+    { logger: ['error', 'warn'] },
+  );
+  try {
+    return await xfetchBench(
+      app.get<ValkeyCache>(getCacheToken('plain')),
+      app.get<ValkeyCache>(getCacheToken('xfetch')),
+      { callers: 100, factoryMs: 100, timeoutS: QUICK ? 1 : 2, runMs: QUICK ? 3500 : 6500 },
+      DURATION_MS,
+    );
+  } finally {
+    await app.close();
+  }
+}
+
 const started = new Date();
 const servers: Array<{ stop(): Promise<void> }> = [];
 let exitCode = 0;
 let overhead = '';
 let otelOverhead = '';
+let hotKey = '';
 try {
   // The stub replaces the connection before the first command: nothing connects to this port.
   overhead = await overheadBench('valkey://127.0.0.1:1/0');
   if (OVERHEAD_ONLY) process.exit(0);
   const standalone = await startStandalone();
   servers.push(standalone);
+  if (!OTEL_ONLY) hotKey = await hotKeyBench(standalone.url(0));
+  if (XFETCH_ONLY) {
+    console.log(`\n${hotKey}\n`);
+    await standalone.stop();
+    process.exit(0);
+  }
   if (!OTEL_ONLY) await standaloneBench(standalone);
   if (OTEL) {
     const otel = await otelBench(standalone, {
@@ -558,7 +593,8 @@ if (rows.length > 0) {
     `best of 5 rounds):\n\n${overhead}\n` +
     (otelOverhead
       ? `\nOpenTelemetry observer without a network (same stub, 1 KB value):\n\n${otelOverhead}\n`
-      : '');
+      : '') +
+    (hotKey ? `\n${hotKey}\n` : '');
   console.log(`\n${text}`);
   const dir = join(dirname(fileURLToPath(import.meta.url)), '../../bench/results');
   mkdirSync(dir, { recursive: true });

@@ -18,15 +18,21 @@ export class HerdClient extends DefaultClient {
     config: ResolvedCacheConfig,
     _factory: ValkeyConnectionFactory,
   ): Problem[] {
+    const problems: Problem[] = [];
+    if (config.earlyRecompute !== undefined) {
+      problems.push({
+        path: 'options.earlyRecompute',
+        message:
+          'is not used by HerdClient, whose getOrSet has its own herd protection; use one or the other',
+      });
+    }
     const t = config.herdTimeout;
     if (t !== undefined && !(typeof t === 'number' && Number.isFinite(t) && t >= 0)) {
-      return [
-        {
-          path: 'options.herdTimeout',
-          message: `HerdClient needs a herd timeout of 0 seconds or more, got ${String(t)}`,
-        },
-      ];
+      problems.push({
+        path: 'options.herdTimeout',
+        message: `HerdClient needs a herd timeout of 0 seconds or more, got ${String(t)}`,
+      });
     }
-    return [];
+    return problems;
   }
 }

@@ -1,7 +1,9 @@
 import { type Compressor, CompressorError } from './compressors/compressor.js';
 import { BaseCompressor } from './compressors/base-compressor.js';
+import { CompressorChain } from './compressors/compressor-chain.js';
 import { IdentityCompressor } from './compressors/identity-compressor.js';
 import type { Serializer } from './serializers/serializer.js';
+import { SerializerChain } from './serializers/serializer-chain.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -105,6 +107,9 @@ function mayBeNumber(c: number): boolean {
  * so stored-uncompressed bytes can decompress to garbage), `loads` is retried on the stored
  * bytes. A payload that cannot be decoded throws an `Error`; the cache wraps it into a
  * `CacheDecodeError` naming the key.
+ *
+ * The serializer and the compressor may be fallback chains ({@link SerializerChain},
+ * {@link CompressorChain}): they write with their first member and read what any member wrote.
  */
 export class ValueCodec {
   /**
@@ -119,7 +124,11 @@ export class ValueCodec {
     /** Compresses serialized values above its minimum length. */
     readonly compressor: Compressor,
   ) {
-    this.textUpTo = textLimit(serializer, compressor);
+    // A chain writes with its first member, so that member decides the text fast path.
+    this.textUpTo = textLimit(
+      serializer instanceof SerializerChain ? serializer.writer : serializer,
+      compressor instanceof CompressorChain ? compressor.writer : compressor,
+    );
   }
 
   /**

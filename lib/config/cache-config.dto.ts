@@ -5,6 +5,7 @@ import {
   IsNumber,
   IsObject,
   IsOptional,
+  IsPositive,
   IsString,
   Min,
   ValidateBy,
@@ -82,6 +83,11 @@ export class SentinelKwargsDto {
   @IsOptional() @IsNumber(SECONDS) @Min(0) socketConnectTimeout?: number;
 }
 
+/** `options.earlyRecompute`. */
+export class EarlyRecomputeDto {
+  @IsNumber(SECONDS) @IsPositive() beta!: number;
+}
+
 /** `options` of a cache (django-valkey's `OPTIONS`). */
 export class CacheOptionsDto {
   @IsOptional() @IsNamedOrObject() clientClass?: unknown;
@@ -90,6 +96,7 @@ export class CacheOptionsDto {
   @IsOptional() @IsObject() connectionPoolKwargs?: Record<string, unknown>;
   @IsOptional() @IsSentinelList() sentinels?: unknown[];
   @IsOptional() @IsObject() @ValidateNested() sentinelKwargs?: SentinelKwargsDto;
+  // A list (a fallback chain) passes here; its members are checked in resolve-codecs.ts.
   @IsOptional() @IsNamedOrObject() serializer?: unknown;
   @IsOptional() @IsNamedOrObject() compressor?: unknown;
   @IsOptional() @IsInt() @Min(0) compressMinLength?: number;
@@ -107,6 +114,7 @@ export class CacheOptionsDto {
   @IsOptional() @IsBoolean() replicaReadOnly?: boolean;
   // The range (>= 0) is checked by HerdClient.validateCacheConfig, which names the client.
   @IsOptional() @IsNumber(SECONDS) herdTimeout?: number;
+  @IsOptional() @IsObject() @ValidateNested() earlyRecompute?: EarlyRecomputeDto;
   @IsOptional() @IsIn(['master', 'slave', 'all']) scaleReads?: 'master' | 'slave' | 'all';
 }
 

@@ -92,6 +92,15 @@ export type ConnectionPoolKwargs = Omit<
   | 'preferredSlaves'
 >;
 
+/** The settings of early recomputation (XFetch) in `getOrSet`. */
+export interface EarlyRecompute {
+  /**
+   * How early a value is recomputed, a number > 0: `1` is the XFetch paper's default; `2`
+   * recomputes about twice as early, `0.5` later (with more risk of the value expiring first).
+   */
+  readonly beta: number;
+}
+
 /** A name or class accepted where django-valkey takes a dotted Python path. */
 export type Named<T> = string | T;
 
@@ -112,14 +121,29 @@ export interface CacheOptions {
   sentinels?: readonly SentinelAddressConfig[];
   /** Options for the connections to the sentinels (`SENTINEL_KWARGS`). */
   sentinelKwargs?: SentinelKwargs;
-  /** `json` (default), `msgpack`, a class, or an instance. */
-  serializer?: Named<SerializerClass> | Serializer;
-  /** `identity` (default), `zlib`, `gzip`, `brotli`, `zstd`, `lz4`, a class, or an instance. */
-  compressor?: Named<CompressorClass> | Compressor;
-  /** Minimum serialized length in bytes above which values are compressed. */
+  /**
+   * `json` (default), `msgpack`, a class, or an instance; or a fallback chain of them,
+   * `['msgpack', 'json']`: new values are written with the first, stored values written with
+   * any of them are read (to migrate a shared cache without a flush). No class twice.
+   */
+  serializer?:
+    Named<SerializerClass> | Serializer | ReadonlyArray<Named<SerializerClass> | Serializer>;
+  /**
+   * `identity` (default), `zlib`, `gzip`, `brotli`, `zstd`, `lz4`, a class, or an instance; or a
+   * fallback chain of them, `['zstd', 'zlib']`: new values are compressed with the first, stored
+   * values compressed with any of them are read (each recognised by its magic bytes; brotli, which
+   * has none, is tried after those). `identity` may only come first. No class twice.
+   */
+  compressor?:
+    Named<CompressorClass> | Compressor | ReadonlyArray<Named<CompressorClass> | Compressor>;
+  /**
+   * Minimum serialized length in bytes above which values are compressed (every member of a
+   * compressor chain gets it; only the first compresses).
+   */
   compressMinLength?: number;
   /**
-   * Compression level passed to the compressor, checked at boot against its range: zlib -1..9
+   * Compression level passed to the compressor (the first of a chain), checked at boot against
+   * its range: zlib -1..9
    * (default 6), gzip 0..9 (6), brotli 0..11 (4), zstd -131072..22 (1), lz4 0..16 (0, no effect).
    */
   compressLevel?: number;
@@ -162,6 +186,14 @@ export interface CacheOptions {
    * expiry so that one caller refreshes it while the others keep the stale value. Default 60.
    */
   herdTimeout?: number;
+  /**
+   * Early recomputation (XFetch) for `getOrSet` on this cache: a hit may recompute the value
+   * before it expires, with a probability that grows as the expiry nears, so a hot key never
+   * expires under load. `beta` (a number > 0, typically 1; larger recomputes earlier) scales the
+   * rule `-delta * beta * ln(random) >= remaining TTL`, `delta` being the factory's measured run
+   * time. A call's own `earlyRecompute` option wins. Not for `HerdClient` (boot error).
+   */
+  earlyRecompute?: EarlyRecompute;
   /**
    * `ValkeyClusterCache` only: where reads go, iovalkey's `scaleReads`: `'master'` (default),
    * `'slave'` (replicas) or `'all'`.

@@ -1,6 +1,7 @@
 import type {
   ConnectionPoolKwargs,
   CredentialProvider,
+  EarlyRecompute,
   KeyFunction,
   ReverseKeyFunction,
   SentinelKwargs,
@@ -66,6 +67,8 @@ export interface ResolvedCacheConfig {
   readonly replicaReadOnly: boolean;
   /** `options.herdTimeout` in seconds when set (used by `HerdClient`, default 60). */
   readonly herdTimeout?: number;
+  /** `options.earlyRecompute` when set (used by `getOrSet`; `beta` checked > 0). */
+  readonly earlyRecompute?: EarlyRecompute;
   /** `options.scaleReads` when set (used by `ClusterClient`). */
   readonly scaleReads?: 'master' | 'slave' | 'all';
 }

@@ -8,7 +8,12 @@ import type { Constructor } from '../util/class-registry.js';
 import { CLUSTER_BACKENDS } from './backends.js';
 import type { ConfigClasses } from './class-refs.js';
 import { checkCredentialProviders } from './credential-rules.js';
-import { CacheConfigDto, CacheOptionsDto, SentinelKwargsDto } from './cache-config.dto.js';
+import {
+  CacheConfigDto,
+  CacheOptionsDto,
+  EarlyRecomputeDto,
+  SentinelKwargsDto,
+} from './cache-config.dto.js';
 import { checkConnectionPoolKwargs } from './connection-kwargs.js';
 import { hint } from './did-you-mean.js';
 import { resolveCodecs } from './resolve-codecs.js';
@@ -46,6 +51,7 @@ const KNOWN = {
   config: propertiesOf(CacheConfigDto),
   options: propertiesOf(CacheOptionsDto),
   sentinelKwargs: propertiesOf(SentinelKwargsDto),
+  earlyRecompute: propertiesOf(EarlyRecomputeDto),
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -96,6 +102,9 @@ function toDto(raw: Record<string, unknown>): CacheConfigDto {
     const options = Object.assign(new CacheOptionsDto(), raw['options']);
     if (isPlainObject(options.sentinelKwargs)) {
       options.sentinelKwargs = Object.assign(new SentinelKwargsDto(), options.sentinelKwargs);
+    }
+    if (isPlainObject(options.earlyRecompute)) {
+      options.earlyRecompute = Object.assign(new EarlyRecomputeDto(), options.earlyRecompute);
     }
     dto.options = options;
   }
@@ -153,13 +162,20 @@ function resolveCache(
   unknownKeys(raw['options'], KNOWN.options, 'options.', out);
   if (isPlainObject(raw['options']))
     checkConnectionPoolKwargs(raw['options']['connectionPoolKwargs'], out);
-  if (isPlainObject(raw['options']))
+  if (isPlainObject(raw['options'])) {
     unknownKeys(
       raw['options']['sentinelKwargs'],
       KNOWN.sentinelKwargs,
       'options.sentinelKwargs.',
       out,
     );
+    unknownKeys(
+      raw['options']['earlyRecompute'],
+      KNOWN.earlyRecompute,
+      'options.earlyRecompute.',
+      out,
+    );
+  }
   const errors = validateSync(toDto(raw), {
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -267,6 +283,9 @@ function resolveCache(
     }),
     ...(options.herdTimeout !== undefined && { herdTimeout: options.herdTimeout }),
     ...(options.scaleReads !== undefined && { scaleReads: options.scaleReads }),
+    ...(isPlainObject(options.earlyRecompute) && {
+      earlyRecompute: Object.freeze({ beta: options.earlyRecompute.beta }),
+    }),
   };
   return resolved;
 }

@@ -42,6 +42,8 @@ export { defaultKeyFunction, defaultReverseKeyFunction } from '../config/key-fun
 
 export { ValueCodec } from '../codec/value-codec.js';
 export type { Serializer, SerializerClass } from '../codec/serializers/serializer.js';
+export { SerializerChain } from '../codec/serializers/serializer-chain.js';
+export { CompressorChain } from '../codec/compressors/compressor-chain.js';
 export {
   CompressorError,
   type Compressor,

@@ -20,6 +20,7 @@ import {
   type ValkeyCache,
 } from '../../lib/index.js';
 import { ClusterClient, clusterSlot, ValkeyClusterCache } from '../../lib/extend/index.js';
+import { DELTA_KEY_SUFFIX } from '../../lib/cache/commands/early-recompute.js';
 import { adminCommand } from '../harness/admin-command.js';
 import { startCluster, type ClusterTopology } from '../harness/cluster.js';
 import { waitFor } from '../harness/wait.js';
@@ -132,6 +133,25 @@ describe('ValkeyClusterCache on a 3 + 3 cluster', () => {
     await cache.set('n', 1);
     expect(await cache.incr('n', 9)).toBe(10);
     expect(await cache.decr('n')).toBe(9);
+  });
+
+  it('getOrSet early recomputation with the value and its delta key in two slots', async () => {
+    const key = 'hot';
+    const full = cache.makeKey(key);
+    const delta = cache.makeKey(`${key}${DELTA_KEY_SUFFIX}`);
+    expect(clusterSlot(full)).not.toBe(clusterSlot(delta));
+    const early = { earlyRecompute: { beta: 1 } };
+    expect(await cache.getOrSet(key, async () => 'v1', 30, early)).toBe('v1');
+    expect(await cache.getOrSet(key, async () => 'v2', 30, early)).toBe('v1'); // a hit
+    expect(await cache.getClient({ key: `${key}${DELTA_KEY_SUFFIX}` }).get(delta)).toMatch(
+      /^\d+:\d+$/,
+    );
+    // A delta of 30 s: the next hit is early whatever the roll (-ln(random) > 0 and 30 s left).
+    await cache
+      .getClient({ key: `${key}${DELTA_KEY_SUFFIX}`, write: true })
+      .set(delta, `1000000:${Date.now() + 30_000}`, 'PX', 30_000);
+    expect(await cache.getOrSet(key, async () => 'v3', 30, early)).toBe('v3');
+    expect(await cache.get(key)).toBe('v3');
   });
 
   it('splits getMany/setMany/deleteMany per slot and keeps the setMany timeout', async () => {

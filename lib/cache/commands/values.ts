@@ -1,8 +1,9 @@
 import type { Valkey } from 'iovalkey';
 import { CacheConnectionError, CacheError, CacheReadOnlyError } from '../../errors.js';
-import { CacheCore, MISSING, type Missing } from '../cache-core.js';
+import { MISSING, type Missing } from '../cache-core.js';
 import { toCacheError } from '../to-cache-error.js';
 import type { CacheValue, SetOptions, Timeout, VersionOption } from '../cache-options.js';
+import { EarlyRecomputeCommands, type GetOrSetOptions } from './early-recompute.js';
 
 /** One attempt of a `set` on `client`; `ms <= 0` deletes (with `nx`: checks absence). */
 async function setOn(
@@ -27,7 +28,7 @@ async function setOn(
 }
 
 /** Single-key and many-key reads and writes: django-valkey's get/set/add/delete family. */
-export class ValueCommands extends CacheCore {
+export class ValueCommands extends EarlyRecomputeCommands {
   // ---------------------------------------------------------------------------------------------
   // single keys
 
@@ -183,13 +184,24 @@ export class ValueCommands extends CacheCore {
    * Returns the value of `key`; on a miss computes `valueOrFactory` (a function, sync or async,
    * is called once), stores it with {@link add} for `timeout` seconds and returns what the cache
    * holds then, so concurrent callers agree on one value. A stored `null` counts as a hit.
+   *
+   * With early recomputation (`opts.earlyRecompute`, else the cache's `options.earlyRecompute`)
+   * and a timeout > 0, a hit may recompute the value before it expires (XFetch), and concurrent
+   * callers in this process run the factory once (docs/cache-api.md, early recomputation).
    */
   async getOrSet<T>(
     key: string,
     valueOrFactory: T | (() => T | Promise<T>),
     timeout?: Timeout,
-    opts: VersionOption = {},
+    opts: GetOrSetOptions = {},
   ): Promise<T> {
+    const early = opts.earlyRecompute ?? this.config.earlyRecompute;
+    if (early !== undefined && early !== false) {
+      const beta = this.earlyRecomputeOf(opts)?.beta;
+      const ms = this.toMs(timeout);
+      if (beta !== undefined && ms !== null && ms > 0)
+        return this.getOrSetEarly(key, valueOrFactory, ms, opts, beta);
+    }
     const k = this.makeKey(key, opts.version);
     // Hot path (a hit): the command's promise only; a CacheDecodeError propagates.
     let raw: Buffer | null = null;

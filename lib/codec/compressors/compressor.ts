@@ -8,6 +8,13 @@ export interface Compressor {
   compress(data: Buffer): Buffer;
   /** Decompresses `data`; throws {@link CompressorError} when `data` is not in this format. */
   decompress(data: Buffer): Buffer;
+  /**
+   * Optional: whether `data` starts with this format's signature (magic bytes). A
+   * {@link CompressorChain} gives a stored value to the member whose `sniff` accepts it; members
+   * without `sniff` (brotli, which has no signature) are tried after that, in chain order.
+   * Signatures of the members of one chain must not overlap.
+   */
+  sniff?(data: Uint8Array): boolean;
 }
 
 /** A compressor class, constructed once per cache with the cache's options. */

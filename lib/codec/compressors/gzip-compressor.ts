@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync, type ZlibOptions } from 'node:zlib';
 
 import { BaseCompressor, type CompressorOptions, type LevelRange } from './base-compressor.js';
+import { isGzipHeader } from './magic.js';
 
 /**
  * gzip format (RFC 1952), what Python's `gzip.compress` writes and `gzip.decompress` reads
@@ -17,6 +18,11 @@ export class GzipCompressor extends BaseCompressor {
   constructor(options?: Readonly<CompressorOptions>) {
     super(options, GzipCompressor.levels);
     this.options = { level: this.level };
+  }
+
+  /** Whether `data` starts with this format's signature; see {@link isGzipHeader}. */
+  sniff(data: Uint8Array): boolean {
+    return isGzipHeader(data);
   }
 
   protected compressBytes(data: Buffer): Buffer {

@@ -4,6 +4,7 @@ import {
   type LevelRange,
   loadOptionalPackage,
 } from './base-compressor.js';
+import { isLz4Frame } from './magic.js';
 
 /** The part of the `lz4-napi` package this compressor uses. */
 interface Lz4Napi {
@@ -34,6 +35,11 @@ export class Lz4Compressor extends BaseCompressor {
   constructor(options?: Readonly<CompressorOptions>) {
     super(options, Lz4Compressor.levels);
     this.lz4 = loadOptionalPackage<Lz4Napi>(LZ4_PACKAGE, 'Lz4Compressor');
+  }
+
+  /** Whether `data` starts with this format's signature; see {@link isLz4Frame}. */
+  sniff(data: Uint8Array): boolean {
+    return isLz4Frame(data);
   }
 
   protected compressBytes(data: Buffer): Buffer {

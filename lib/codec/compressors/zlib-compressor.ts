@@ -1,6 +1,7 @@
 import { deflateSync, inflateSync, type ZlibOptions } from 'node:zlib';
 
 import { BaseCompressor, type CompressorOptions, type LevelRange } from './base-compressor.js';
+import { isZlibHeader } from './magic.js';
 
 /**
  * zlib format (RFC 1950: 2-byte header, deflate data, Adler-32), what Python's `zlib.compress`
@@ -16,6 +17,11 @@ export class ZlibCompressor extends BaseCompressor {
   constructor(options?: Readonly<CompressorOptions>) {
     super(options, ZlibCompressor.levels);
     this.options = { level: this.level };
+  }
+
+  /** Whether `data` starts with this format's signature; see {@link isZlibHeader}. */
+  sniff(data: Uint8Array): boolean {
+    return isZlibHeader(data);
   }
 
   protected compressBytes(data: Buffer): Buffer {

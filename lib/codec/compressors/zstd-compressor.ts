@@ -4,6 +4,7 @@ import {
   type LevelRange,
   loadOptionalPackage,
 } from './base-compressor.js';
+import { isZstdFrame } from './magic.js';
 
 /** The part of the `zstd-napi` package this compressor uses. */
 interface ZstdNapi {
@@ -40,6 +41,11 @@ export class ZstdCompressor extends BaseCompressor {
     this.compressor = new zstd.Compressor();
     this.compressor.setParameters({ compressionLevel: this.level });
     this.decompressor = new zstd.Decompressor();
+  }
+
+  /** Whether `data` starts with this format's signature; see {@link isZstdFrame}. */
+  sniff(data: Uint8Array): boolean {
+    return isZstdFrame(data);
   }
 
   protected compressBytes(data: Buffer): Buffer {
