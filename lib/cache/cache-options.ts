@@ -101,3 +101,6 @@ export interface ZrangeByScoreOptions extends VersionOption {
   /** Return `[member, score]` pairs. */
   withscores?: boolean;
 }
+
+/** An end of a list: where `lmove`/`blmove` take from and put to. */
+export type ListSide = 'LEFT' | 'RIGHT';

@@ -9,6 +9,7 @@ export { expandSentinelLocation } from '../client/sentinel-client.js';
 export { HerdCache } from '../cache/herd-cache.js';
 export { ValkeyClusterCache } from '../cache/valkey-cluster-cache.js';
 export type {
+  ListSide,
   ScanOptions,
   ScoreBound,
   ScoredMembers,

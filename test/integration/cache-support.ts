@@ -151,6 +151,8 @@ export async function openCache(
  */
 export interface ApiTarget {
   readonly kind: 'standalone' | 'cluster' | 'memory';
+  /** The in-memory store of the testing kit (`kind` `'memory'`, or its cluster backend). */
+  readonly inMemory?: boolean;
   /** Like {@link openCaches}, with every `location` (and the backend) pointing at the target. */
   openCaches(configs: Record<string, FixtureConfig>): Promise<CachesFixture>;
 }
@@ -216,6 +218,7 @@ export const MEMORY_LOCATION = 'valkey://in-memory.test:6379/0';
 export function memoryTarget(): ApiTarget {
   return {
     kind: 'memory',
+    inMemory: true,
     async openCaches(configs) {
       const booted = await bootCaches(configs, MEMORY_LOCATION, {}, (builder) =>
         builder.overrideProvider(VALKEY_CONNECTION_FACTORY).useClass(InMemoryConnectionFactory),
@@ -237,6 +240,7 @@ export function memoryClusterTarget(): ApiTarget {
   const memory = memoryTarget();
   return {
     kind: 'cluster',
+    inMemory: true,
     openCaches(configs) {
       const clustered: Record<string, FixtureConfig> = {};
       for (const [alias, config] of Object.entries(configs)) {

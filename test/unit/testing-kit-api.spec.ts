@@ -3,13 +3,14 @@
  * cluster specs run against real servers) on the in-memory store of `nestjs-valkey-cache/testing`,
  * so the testing kit cannot drift from real behaviour: every serializer x compressor pair, expiry
  * (with real sleeps of a few hundred ms), counters past int64 through the module's Lua scripts,
- * keys and patterns, locks, sorted sets; then the cluster backend's share of it on `InMemoryClusterClient`.
+ * keys and patterns, locks, sorted sets and lists; then the cluster backend's share of it on `InMemoryClusterClient`.
  * No server is started (unit project).
  */
 import { coreApi } from '../integration/api-core.js';
 import { countersApi } from '../integration/api-counters.js';
 import { expiryApi } from '../integration/api-expiry.js';
 import { keysApi } from '../integration/api-keys.js';
+import { listsApi } from '../integration/api-lists.js';
 import { lockApi } from '../integration/api-lock.js';
 import { sortedSetsApi } from '../integration/api-sorted-sets.js';
 import {
@@ -26,6 +27,7 @@ describe('the cache API on the in-memory store', () => {
   keysApi(target);
   lockApi(target);
   sortedSetsApi(target);
+  listsApi(target);
 });
 
 // The cluster backend in memory (InMemoryClusterClient): every serializer and compressor once,
@@ -36,4 +38,5 @@ describe('the cache API of a ValkeyClusterCache on the in-memory store', () => {
   countersApi(target);
   keysApi(target);
   sortedSetsApi(target);
+  listsApi(target);
 });
