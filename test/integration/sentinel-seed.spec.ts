@@ -146,7 +146,7 @@ describe('seed example: DJANGO_VALKEY_CONNECTION_FACTORY = SentinelConnectionFac
     },
   );
 
-  it('sorted-set and list reads go to the replicas, their writes to the primary', async () => {
+  it('sorted-set and list reads go to the replicas, their writes and blocking pops to the primary', async () => {
     const cache = app.cache('default');
     await bothReplicasActive(cache);
     const writes = ['zadd', 'rpush'];
@@ -175,6 +175,9 @@ describe('seed example: DJANGO_VALKEY_CONNECTION_FACTORY = SentinelConnectionFac
       const onReplicas = shared.replicas.reduce((sum, r) => sum + (d.get(key(r)) ?? 0), 0);
       expect(onReplicas).toBeGreaterThanOrEqual(n);
     }
+    // A blocking pop is a write, on a connection of its own to the primary the sentinels name.
+    expect(await cache.blpop(['l:0', 'l:1'], 0.5)).toEqual(['l:0', { i: 0 }]);
+    expect(await cache.brpop('l:0', 0.2)).toBeNull();
     for (let i = 0; i < n; i++) await cache.deleteMany([`z:${i}`, `l:${i}`]);
   });
 
