@@ -4,6 +4,7 @@ import { MISSING, describe, listOf } from '../cache-core.js';
 import { toCacheError } from '../to-cache-error.js';
 import type { CacheValue, ListSide, VersionOption } from '../cache-options.js';
 
+import { intArg } from './command-args.js';
 import { SortedSetCommands } from './sorted-sets.js';
 
 /**
@@ -90,7 +91,7 @@ export class ListCommands extends SortedSetCommands {
       const raw = await this.run(() => this.client.clientFor(k, true)[command](k));
       return this.decodeOne<T>(raw, k);
     }
-    const n = this.intArg(count, 'count');
+    const n = intArg(count, 'count', this.alias);
     const raws = await this.run(() => this.client.clientFor(k, true)[command](k, n));
     return raws === null ? [] : this.decodeAll<T>(raws, k);
   }
@@ -119,7 +120,7 @@ export class ListCommands extends SortedSetCommands {
     opts?: VersionOption,
   ): Promise<T[]> {
     const k = this.makeKey(key, opts?.version);
-    const [a, b] = [this.intArg(start, 'start'), this.intArg(end, 'end')];
+    const [a, b] = [intArg(start, 'start', this.alias), intArg(end, 'end', this.alias)];
     const raws = await this.run(() => this.client.clientFor(k, false).lrangeBuffer(k, a, b));
     return this.decodeAll<T>(raws, k);
   }
@@ -133,7 +134,7 @@ export class ListCommands extends SortedSetCommands {
   /** The element at `index` (negative counts from the end), or `null`. */
   async lindex<T = unknown>(key: string, index: number, opts?: VersionOption): Promise<T | null> {
     const k = this.makeKey(key, opts?.version);
-    const i = this.intArg(index, 'index');
+    const i = intArg(index, 'index', this.alias);
     const raw = await this.run(() => this.client.clientFor(k, false).lindexBuffer(k, i));
     return this.decodeOne<T>(raw, k);
   }
@@ -144,7 +145,7 @@ export class ListCommands extends SortedSetCommands {
    */
   async lrem(key: string, count: number, value: CacheValue, opts?: VersionOption): Promise<number> {
     const k = this.makeKey(key, opts?.version);
-    const n = this.intArg(count, 'count');
+    const n = intArg(count, 'count', this.alias);
     const v = this.encode(value);
     return this.run(() => this.client.clientFor(k, true).lrem(k, n, v));
   }
@@ -152,7 +153,7 @@ export class ListCommands extends SortedSetCommands {
   /** Keeps only the elements from `start` to `end` (inclusive); always `true`. */
   async ltrim(key: string, start: number, end: number, opts?: VersionOption): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
-    const [a, b] = [this.intArg(start, 'start'), this.intArg(end, 'end')];
+    const [a, b] = [intArg(start, 'start', this.alias), intArg(end, 'end', this.alias)];
     await this.run(() => this.client.clientFor(k, true).ltrim(k, a, b));
     return true;
   }
@@ -168,7 +169,7 @@ export class ListCommands extends SortedSetCommands {
     opts?: VersionOption,
   ): Promise<boolean> {
     const k = this.makeKey(key, opts?.version);
-    const i = this.intArg(index, 'index');
+    const i = intArg(index, 'index', this.alias);
     const v = this.encode(value);
     try {
       await this.client.clientFor(k, true).lset(k, i, v);

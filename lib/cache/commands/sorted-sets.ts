@@ -10,51 +10,14 @@ import type {
   ZrangeOptions,
 } from '../cache-options.js';
 
+import { boundArg, intArg, parseScore, scoreArg } from './command-args.js';
 import { HashCommands } from './hashes.js';
-
-/** A score as Valkey replies it (`1.5`, `inf`, `-inf`) as a number. */
-export function parseScore(raw: Buffer | string | number): number {
-  if (typeof raw === 'number') return raw;
-  const s = raw.toString();
-  if (s === 'inf' || s === '+inf') return Infinity;
-  if (s === '-inf') return -Infinity;
-  return Number(s);
-}
 
 /**
  * Sorted sets (django-valkey's sorted-set commands): the key prefixed and versioned, members
  * encoded like values (the bytes a Django peer writes), scores as numbers.
  */
 export class SortedSetCommands extends HashCommands {
-  /** A score argument: a number (not `NaN`); the infinities as `+inf` / `-inf`. */
-  protected scoreArg(score: unknown, what: string): string {
-    if (typeof score !== 'number' || Number.isNaN(score)) {
-      throw new CacheArgumentError(
-        `${what} must be a number, got ${typeof score === 'number' ? 'NaN' : describe(score)}`,
-        this.alias,
-      );
-    }
-    if (score === Infinity) return '+inf';
-    if (score === -Infinity) return '-inf';
-    return String(score);
-  }
-
-  /** A range bound: a number as {@link scoreArg}, or a string in Valkey's syntax (`'(1'`). */
-  private boundArg(bound: ScoreBound, what: string): string {
-    return typeof bound === 'string' ? bound : this.scoreArg(bound, what);
-  }
-
-  /** An index or count argument: a safe integer. */
-  protected intArg(n: unknown, what: string): number {
-    if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
-      throw new CacheArgumentError(
-        `${what} must be an integer, got ${typeof n === 'number' ? String(n) : describe(n)}`,
-        this.alias,
-      );
-    }
-    return n;
-  }
-
   private pairsOf(members: ScoredMembers): ReadonlyArray<readonly [CacheValue, number]> {
     if (members instanceof Map) return [...(members as ReadonlyMap<CacheValue, number>)];
     if (Array.isArray(members)) return members as ReadonlyArray<readonly [CacheValue, number]>;
@@ -115,6 +78,8 @@ export class SortedSetCommands extends HashCommands {
     members: ScoredMembers,
     opts: ZaddOptions & { incr: true },
   ): Promise<number | null>;
+  /** With `opts.incr` only known at run time: the count, or the new score. */
+  zadd(key: string, members: ScoredMembers, opts?: ZaddOptions): Promise<number | null>;
   async zadd(key: string, members: ScoredMembers, opts: ZaddOptions = {}): Promise<number | null> {
     const k = this.makeKey(key, opts.version);
     const pairs = this.pairsOf(members);
@@ -134,7 +99,7 @@ export class SortedSetCommands extends HashCommands {
     if (opts.ch) args.push('CH');
     if (opts.incr) args.push('INCR');
     for (const [member, score] of pairs)
-      args.push(this.scoreArg(score, 'score'), this.encode(member));
+      args.push(scoreArg(score, 'score', this.alias), this.encode(member));
     if (pairs.length === 0) return 0;
     const reply = await this.run(() => this.client.clientFor(k, true).call('ZADD', ...args));
     if (opts.incr) return reply === null ? null : parseScore(reply as string);
@@ -155,7 +120,7 @@ export class SortedSetCommands extends HashCommands {
     opts?: VersionOption,
   ): Promise<number> {
     const k = this.makeKey(key, opts?.version);
-    const [lo, hi] = [this.boundArg(min, 'min'), this.boundArg(max, 'max')];
+    const [lo, hi] = [boundArg(min, 'min', this.alias), boundArg(max, 'max', this.alias)];
     return this.run(() => this.client.clientFor(k, false).zcount(k, lo, hi));
   }
 
@@ -167,7 +132,7 @@ export class SortedSetCommands extends HashCommands {
     opts?: VersionOption,
   ): Promise<number> {
     const k = this.makeKey(key, opts?.version);
-    const a = this.scoreArg(amount, 'amount');
+    const a = scoreArg(amount, 'amount', this.alias);
     const m = this.encode(member);
     return parseScore(await this.run(() => this.client.clientFor(k, true).zincrby(k, a, m)));
   }
@@ -219,7 +184,7 @@ export class SortedSetCommands extends HashCommands {
     opts: VersionOption | undefined,
   ): Promise<[T, number] | null | Array<[T, number]>> {
     const k = this.makeKey(key, opts?.version);
-    const args = count === undefined ? [] : [this.intArg(count, 'count')];
+    const args = count === undefined ? [] : [intArg(count, 'count', this.alias)];
     const raws = (await this.run(() =>
       this.client.clientFor(k, true).callBuffer(command, k, ...args),
     )) as Buffer[];
@@ -256,7 +221,7 @@ export class SortedSetCommands extends HashCommands {
   ): Promise<T[] | Array<[T, number]>> {
     const k = this.makeKey(key, opts.version);
     const command = opts.desc ? 'ZREVRANGE' : 'ZRANGE';
-    const args = [command, this.intArg(start, 'start'), this.intArg(end, 'end')];
+    const args = [command, intArg(start, 'start', this.alias), intArg(end, 'end', this.alias)];
     return this.readRange<T>(k, args, opts.withscores);
   }
 
@@ -361,12 +326,12 @@ export class SortedSetCommands extends HashCommands {
     const [a, b] = command === 'ZRANGEBYSCORE' ? ['min', 'max'] : ['max', 'min'];
     const args: Array<string | number> = [
       command,
-      this.boundArg(first, a!),
-      this.boundArg(second, b!),
+      boundArg(first, a!, this.alias),
+      boundArg(second, b!, this.alias),
     ];
     if (opts.offset !== undefined || opts.count !== undefined) {
-      const offset = opts.offset === undefined ? 0 : this.intArg(opts.offset, 'offset');
-      const count = opts.count === undefined ? -1 : this.intArg(opts.count, 'count');
+      const offset = opts.offset === undefined ? 0 : intArg(opts.offset, 'offset', this.alias);
+      const count = opts.count === undefined ? -1 : intArg(opts.count, 'count', this.alias);
       args.push('LIMIT', offset, count);
     }
     return this.readRange<T>(k, args, opts.withscores);
@@ -395,7 +360,7 @@ export class SortedSetCommands extends HashCommands {
     opts?: VersionOption,
   ): Promise<number> {
     const k = this.makeKey(key, opts?.version);
-    const [lo, hi] = [this.boundArg(min, 'min'), this.boundArg(max, 'max')];
+    const [lo, hi] = [boundArg(min, 'min', this.alias), boundArg(max, 'max', this.alias)];
     return this.run(() => this.client.clientFor(k, true).zremrangebyscore(k, lo, hi));
   }
 
