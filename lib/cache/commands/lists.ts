@@ -26,6 +26,27 @@ function commandTimeoutOf(conn: Valkey): number | undefined {
 }
 
 /**
+ * Resolves once `conn` is ready (connecting it when it waits for a first command), so that a
+ * blocking command's socket timeout starts when it is sent, not while the connection is made.
+ */
+function whenReady(conn: Valkey): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  if (conn.status === 'wait') return conn.connect();
+  return new Promise((resolve, reject) => {
+    const onReady = (): void => {
+      conn.off('end', onEnd);
+      resolve();
+    };
+    const onEnd = (): void => {
+      conn.off('ready', onReady);
+      reject(new Error('Connection is closed.'));
+    };
+    conn.once('ready', onReady);
+    conn.once('end', onEnd);
+  });
+}
+
+/**
  * Lists (django-valkey's list commands): the key prefixed and versioned, elements encoded like
  * values, as sorted-set members are. The blocking pops (`blpop`, `brpop`, `blmove`) take a
  * timeout in seconds that must end before the socket timeout, and run on a connection of their
@@ -304,8 +325,9 @@ export class ListCommands extends SortedSetCommands {
    * is refused) and at most the socket timeout of the connection (`options.socketTimeout`, or
    * the location's `socket_timeout`) minus {@link BLOCKING_MARGIN_MS}: otherwise a
    * {@link CacheArgumentError} naming the alias and the option, before anything is sent. The
-   * command runs on a connection of its own (a duplicate of the one the keys route to, closed
-   * afterwards), so it never holds up the cache's other commands on the shared connection.
+   * command runs on a connection of its own (a duplicate of the one the keys route to, connected
+   * before the command is sent and closed afterwards), so it never holds up the cache's other
+   * commands on the shared connection.
    */
   private async blockingCall<R>(
     command: string,
@@ -331,7 +353,8 @@ export class ListCommands extends SortedSetCommands {
     }
     const conn = base.duplicate();
     conn.on('error', () => {}); // failures reach the caller through the command
-    // Bound the whole call, connecting included (a cluster queues commands while it connects).
+    // Connect first, then send: the socket timeout then counts from the command alone. The
+    // whole call, connecting included, is bounded too (a cluster retries while it connects).
     const boundMs = socketMs + Math.round(this.config.socketConnectTimeout * 1000);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<never>((_, reject) => {
@@ -344,7 +367,8 @@ export class ListCommands extends SortedSetCommands {
       );
     });
     try {
-      return await this.run(() => Promise.race([fn(conn, String(timeout)), bound]));
+      const reply = whenReady(conn).then(() => fn(conn, String(timeout)));
+      return await this.run(() => Promise.race([reply, bound]));
     } finally {
       clearTimeout(timer);
       conn.disconnect();
