@@ -54,3 +54,53 @@ export type Timeout = number | null | undefined;
 
 /** The result of {@link ValkeyCache.incr}: a `number`, or a `bigint` beyond 2^53. */
 export type Counter = number | bigint;
+
+/**
+ * A score bound of the sorted-set range calls: a number (`Infinity` and `-Infinity` are sent as
+ * `+inf` and `-inf`), or Valkey's own syntax as a string (`'-inf'`, `'+inf'`, `'(1.5'` for an
+ * exclusive bound).
+ */
+export type ScoreBound = number | string;
+
+/** The members and scores of `zadd`: a `Map`, `[member, score]` pairs, or an object of string members. */
+export type ScoredMembers =
+  | ReadonlyMap<CacheValue, number>
+  | ReadonlyArray<readonly [CacheValue, number]>
+  | Readonly<Record<string, number>>;
+
+/** Options of `zadd`: `ZADD`'s flags. */
+export interface ZaddOptions extends VersionOption {
+  /** Only add new members, never update a score (`NX`). */
+  nx?: boolean;
+  /** Only update members that exist, never add one (`XX`). */
+  xx?: boolean;
+  /** Count the members whose score changed, not only the new ones (`CH`). */
+  ch?: boolean;
+  /** Add the score to the member's (one member only); the call returns the new score (`INCR`). */
+  incr?: boolean;
+  /** Only update a score when the new one is greater (`GT`). */
+  gt?: boolean;
+  /** Only update a score when the new one is less (`LT`). */
+  lt?: boolean;
+}
+
+/** Options of `zrange` and `zrevrange`. */
+export interface ZrangeOptions extends VersionOption {
+  /** Highest score first (`zrange` only; `zrevrange` always is). */
+  desc?: boolean;
+  /** Return `[member, score]` pairs. */
+  withscores?: boolean;
+}
+
+/** Options of `zrangebyscore` and `zrevrangebyscore`. */
+export interface ZrangeByScoreOptions extends VersionOption {
+  /** Members to skip (`LIMIT offset count`; default 0 when `count` is given). */
+  offset?: number;
+  /** Members to return at most (default: all when `offset` is given). */
+  count?: number;
+  /** Return `[member, score]` pairs. */
+  withscores?: boolean;
+}
+
+/** An end of a list: where `lmove`/`blmove` take from and put to. */
+export type ListSide = 'LEFT' | 'RIGHT';

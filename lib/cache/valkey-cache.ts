@@ -1,4 +1,4 @@
-import { HashCommands } from './commands/hashes.js';
+import { ListCommands } from './commands/lists.js';
 
 /**
  * A named cache (django-valkey's `ValkeyCache`), what `@InjectCache(alias)` hands a service.
@@ -17,7 +17,7 @@ import { HashCommands } from './commands/hashes.js';
  * instead of throwing, logged at warn level when `logIgnoredExceptions` is on; every other call,
  * and every non-connection error, throws a typed `CacheError` naming the alias.
  */
-export class ValkeyCache extends HashCommands {
+export class ValkeyCache extends ListCommands {
   /**
    * Django's `close()`: releases this cache's connections when `options.closeConnection` is set;
    * otherwise a no-op (connections are closed on application shutdown).

@@ -20,8 +20,9 @@ type Problem = Omit<ConfigProblem, 'alias'>;
  * calls per shard ({@link groupByConnection}: `getMany`/`mget`, `setMany`, `deleteMany` send
  * one command per shard, in parallel) and covers every shard for `keys`, `iterKeys`,
  * `deletePattern` and `clear` ({@link allConnections}). Calls that must be atomic or run on one
- * server (`mset`, `sdiff`/`sinter`/`sunion` and their `*store`, `smove`) work when their keys are
- * on one shard and are refused with a {@link CacheArgumentError} otherwise.
+ * server (`mset`, `sdiff`/`sinter`/`sunion` and their `*store`, `smove`, `lmove`, and the
+ * blocking pops over several keys) work when their keys are on one shard and are refused with a
+ * {@link CacheArgumentError} otherwise.
  */
 export class ShardClient extends DefaultClient {
   /** Boot checks: at least two distinct locations. */

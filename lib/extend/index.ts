@@ -8,7 +8,17 @@ export { HashRing, shardKeyOf } from '../client/hash-ring.js';
 export { expandSentinelLocation } from '../client/sentinel-client.js';
 export { HerdCache } from '../cache/herd-cache.js';
 export { ValkeyClusterCache } from '../cache/valkey-cluster-cache.js';
-export type { ScanOptions, SscanOptions, StoreOptions } from '../cache/cache-options.js';
+export type {
+  ListSide,
+  ScanOptions,
+  ScoreBound,
+  ScoredMembers,
+  SscanOptions,
+  StoreOptions,
+  ZaddOptions,
+  ZrangeByScoreOptions,
+  ZrangeOptions,
+} from '../cache/cache-options.js';
 
 export { ConnectionPool } from '../connection/connection-pool.js';
 export { ConnectionReports, type ConnectionReport } from '../connection/connection-events.js';

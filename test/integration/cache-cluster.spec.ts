@@ -28,7 +28,9 @@ import { coreApi } from './api-core.js';
 import { countersApi } from './api-counters.js';
 import { expiryApi } from './api-expiry.js';
 import { keysApi } from './api-keys.js';
+import { listsApi } from './api-lists.js';
 import { lockApi } from './api-lock.js';
+import { sortedSetsApi } from './api-sorted-sets.js';
 import { clusterTarget, CODEC_EACH_ONCE, sleep } from './cache-support.js';
 
 let cluster: ClusterTopology | undefined;
@@ -56,6 +58,8 @@ describe('the cache API on a 3 + 3 cluster', () => {
   countersApi(target);
   keysApi(target);
   lockApi(target);
+  sortedSetsApi(target);
+  listsApi(target);
 });
 
 describe('ValkeyClusterCache on a 3 + 3 cluster', () => {

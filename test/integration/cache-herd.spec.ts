@@ -107,6 +107,19 @@ describe('HerdClient', () => {
     expect(await cache.hasKey('missing')).toBe(false);
   });
 
+  it('sorted-set members and list elements are stored as the codec writes them, no envelope', async () => {
+    expect(await cache.zadd('z', [[{ m: 1 }, 2]])).toBe(1);
+    expect(await cache.rpush('l', [{ e: 1 }, 'two'])).toBe(2);
+    const raw = fixtures[0]!.raw;
+    expect(await raw.zrange('herd:1:z', 0, -1)).toEqual(['{"m":1}']);
+    expect(await raw.lrange('herd:1:l', 0, -1)).toEqual(['{"e":1}', '"two"']);
+    expect(await cache.zrange('z', 0, -1, { withscores: true })).toEqual([[{ m: 1 }, 2]]);
+    expect(await cache.zpopmax('z')).toEqual([{ m: 1 }, 2]);
+    expect(await cache.lrange('l', 0, -1)).toEqual([{ e: 1 }, 'two']);
+    expect(await cache.blpop('l', 0.5)).toEqual(['l', { e: 1 }]);
+    expect(await cache.lmove('l', 'l2')).toBe('two');
+  });
+
   describe('getOrSet single flight', () => {
     let caches: ValkeyCache[];
     beforeAll(async () => {

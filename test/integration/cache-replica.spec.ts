@@ -127,6 +127,59 @@ describe('DefaultClient with replicas', () => {
     expect((await connectionCommands(replicaRaw, fx.connectionName)).total).toBe(replicaMid.total);
   });
 
+  it('sorted-set and list reads go to the replica, their writes to the primary', async () => {
+    const fx = await open([url(shared.primary), url(replica1!)]);
+    const cache = fx.cache;
+    await cache.zadd('z', { a: 1, b: 2 });
+    await cache.rpush('l', ['x', 'y']);
+    await replicated(
+      replicaRaw,
+      ['z', 'l'].map((k) => cache.makeKey(k)),
+    );
+    await cache.get('warm'); // the replica connection is up before counting
+
+    const primaryBefore = await connectionCommands(primaryRaw, fx.connectionName);
+    const replicaBefore = await connectionCommands(replicaRaw, fx.connectionName);
+    expect(await cache.zcard('z')).toBe(2);
+    expect(await cache.zcount('z', 0, 1)).toBe(1);
+    expect(await cache.zrange('z', 0, -1)).toEqual(['a', 'b']);
+    expect(await cache.zrevrange('z', 0, 0)).toEqual(['b']);
+    expect(await cache.zrangebyscore('z', 2, 2)).toEqual(['b']);
+    expect(await cache.zrevrangebyscore('z', 1, 1)).toEqual(['a']);
+    expect(await cache.zrank('z', 'b')).toBe(1);
+    expect(await cache.zscore('z', 'a')).toBe(1);
+    expect(await cache.lrange('l', 0, -1)).toEqual(['x', 'y']);
+    expect(await cache.llen('l')).toBe(2);
+    expect(await cache.lindex('l', 1)).toBe('y');
+    const replicaMid = await connectionCommands(replicaRaw, fx.connectionName);
+    expect(replicaMid.total - replicaBefore.total).toBe(11);
+    expect(replicaMid.last).toBe('lindex');
+    expect((await connectionCommands(primaryRaw, fx.connectionName)).total).toBe(
+      primaryBefore.total,
+    );
+
+    expect(await cache.zadd('z', { c: 3 })).toBe(1);
+    expect(await cache.zincrby('z', 1, 'c')).toBe(4);
+    expect(await cache.zrem('z', ['c'])).toBe(1);
+    expect(await cache.zremrangebyscore('z', 2, 2)).toBe(1);
+    expect(await cache.zpopmin('z')).toEqual(['a', 1]);
+    expect(await cache.lpush('l', ['w'])).toBe(3);
+    expect(await cache.lpop('l')).toBe('w');
+    expect(await cache.lrem('l', 0, 'nope')).toBe(0);
+    expect(await cache.lset('l', 0, 'X')).toBe(true);
+    expect(await cache.linsert('l', 'AFTER', 'X', 'x2')).toBe(3);
+    expect(await cache.ltrim('l', 0, 1)).toBe(true);
+    expect(await cache.lmove('l', 'l2')).toBe('X');
+    const primaryAfter = await connectionCommands(primaryRaw, fx.connectionName);
+    expect(primaryAfter.total - primaryBefore.total).toBe(12);
+    expect(primaryAfter.last).toBe('lmove');
+    expect((await connectionCommands(replicaRaw, fx.connectionName)).total).toBe(replicaMid.total);
+
+    // A blocking pop is a write: it pops on the primary (on a connection of its own).
+    expect(await cache.blpop('l2', 0.5)).toEqual(['l2', 'X']);
+    expect(await primaryRaw.exists(cache.makeKey('l2'))).toBe(0);
+  });
+
   it('reads rotate over several replicas', async () => {
     const fx = await open([url(shared.primary), url(replica1!), url(replica2!)]);
     const cache = fx.cache;

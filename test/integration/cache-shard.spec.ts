@@ -261,4 +261,33 @@ describe('ShardClient on three servers', () => {
     expect(await cache.hexists(name, 'f2')).toBe(true);
     expect(await cache.hdel(name, 'f2')).toBe(1);
   });
+
+  it('sorted-set and list calls use the key shard; lmove and the blocking pops need one {tag}', async () => {
+    const z = keyOn(2, 'zset');
+    expect(await cache.zadd(z, { a: 1, b: 2 })).toBe(2);
+    expect(await holder(`:1:${z}`)).toEqual([2]);
+    expect(await cache.zrange(z, 0, -1, { withscores: true })).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    expect(await cache.zrangebyscore(z, 2, '+inf')).toEqual(['b']);
+    expect(await cache.zscore(z, 'b')).toBe(2);
+    expect(await cache.zpopmax(z)).toEqual(['b', 2]);
+
+    const l = keyOn(1, 'list');
+    expect(await cache.rpush(l, [1, { x: 2 }])).toBe(2);
+    expect(await holder(`:1:${l}`)).toEqual([1]);
+    expect(await cache.lrange(l, 0, -1)).toEqual([1, { x: 2 }]);
+    expect(await cache.llen(l)).toBe(2);
+    expect(await cache.blpop(l, 0.5)).toEqual([l, 1]);
+    const other = keyOn(0, 'list');
+    await expect(cache.lmove(l, other)).rejects.toThrow(CacheArgumentError);
+    await expect(cache.blpop([l, other], 0.5)).rejects.toThrow(CacheArgumentError);
+    expect(await cache.lrange(l, 0, -1)).toEqual([{ x: 2 }]);
+
+    await cache.rpush('a{q}', ['m']);
+    expect(await cache.lmove('a{q}', 'b{q}')).toBe('m');
+    expect(await cache.blmove('b{q}', 'a{q}', 0.5)).toBe('m');
+    expect(await cache.brpop(['b{q}', 'a{q}'], 0.5)).toEqual(['a{q}', 'm']);
+  });
 });

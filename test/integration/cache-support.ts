@@ -151,6 +151,8 @@ export async function openCache(
  */
 export interface ApiTarget {
   readonly kind: 'standalone' | 'cluster' | 'memory';
+  /** The in-memory store of the testing kit (`kind` `'memory'`, or its cluster backend). */
+  readonly inMemory?: boolean;
   /** Like {@link openCaches}, with every `location` (and the backend) pointing at the target. */
   openCaches(configs: Record<string, FixtureConfig>): Promise<CachesFixture>;
 }
@@ -158,6 +160,31 @@ export interface ApiTarget {
 /** The shared API suites against the shared standalone server's database `db`. */
 export function standaloneTarget(db: number): ApiTarget {
   return { kind: 'standalone', openCaches: (configs) => openCaches(db, configs) };
+}
+
+/**
+ * The shared API suites against database 0 of a server the spec started itself (`server` is
+ * called when a suite opens its caches, after the spec's `beforeAll`), for specs that need a
+ * keyspace no other spec flushes.
+ */
+export function ownServerTarget(
+  server: () => NodeAddress & { url(db?: number): string },
+): ApiTarget {
+  return {
+    kind: 'standalone',
+    async openCaches(configs) {
+      const target = server();
+      const booted = await bootCaches(configs, target.url(0));
+      const raw = new Valkey({
+        host: target.host,
+        port: target.port,
+        db: 0,
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+      });
+      return oneServerFixture(booted, raw, () => raw.quit().catch(() => raw.disconnect()));
+    },
+  };
 }
 
 /**
@@ -216,6 +243,7 @@ export const MEMORY_LOCATION = 'valkey://in-memory.test:6379/0';
 export function memoryTarget(): ApiTarget {
   return {
     kind: 'memory',
+    inMemory: true,
     async openCaches(configs) {
       const booted = await bootCaches(configs, MEMORY_LOCATION, {}, (builder) =>
         builder.overrideProvider(VALKEY_CONNECTION_FACTORY).useClass(InMemoryConnectionFactory),
@@ -237,6 +265,7 @@ export function memoryClusterTarget(): ApiTarget {
   const memory = memoryTarget();
   return {
     kind: 'cluster',
+    inMemory: true,
     openCaches(configs) {
       const clustered: Record<string, FixtureConfig> = {};
       for (const [alias, config] of Object.entries(configs)) {

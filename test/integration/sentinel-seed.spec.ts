@@ -146,6 +146,41 @@ describe('seed example: DJANGO_VALKEY_CONNECTION_FACTORY = SentinelConnectionFac
     },
   );
 
+  it('sorted-set and list reads go to the replicas, their writes and blocking pops to the primary', async () => {
+    const cache = app.cache('default');
+    await bothReplicasActive(cache);
+    const writes = ['zadd', 'rpush'];
+    const reads = ['zrange', 'zscore', 'lrange', 'llen'];
+    const writesBefore = await Promise.all(writes.map((c) => callsByNode(NODES, c)));
+    const n = 20;
+    for (let i = 0; i < n; i++) {
+      await cache.zadd(`z:${i}`, [[{ i }, i]]);
+      await cache.rpush(`l:${i}`, [{ i }]);
+    }
+    await replicated();
+    const readsBefore = await Promise.all(reads.map((c) => callsByNode(NODES, c)));
+    for (let i = 0; i < n; i++) {
+      expect(await cache.zrange(`z:${i}`, 0, -1, { withscores: true })).toEqual([[{ i }, i]]);
+      expect(await cache.zscore(`z:${i}`, { i })).toBe(i);
+      expect(await cache.lrange(`l:${i}`, 0, -1)).toEqual([{ i }]);
+      expect(await cache.llen(`l:${i}`)).toBe(1);
+    }
+    for (const [j, command] of writes.entries()) {
+      const d = delta(writesBefore[j]!, await callsByNode(NODES, command));
+      expect(d.get(key(shared.primary))).toBeGreaterThanOrEqual(n);
+    }
+    for (const [j, command] of reads.entries()) {
+      const d = delta(readsBefore[j]!, await callsByNode(NODES, command));
+      expect(d.get(key(shared.primary)) ?? 0).toBe(0);
+      const onReplicas = shared.replicas.reduce((sum, r) => sum + (d.get(key(r)) ?? 0), 0);
+      expect(onReplicas).toBeGreaterThanOrEqual(n);
+    }
+    // A blocking pop is a write, on a connection of its own to the primary the sentinels name.
+    expect(await cache.blpop(['l:0', 'l:1'], 0.5)).toEqual(['l:0', { i: 0 }]);
+    expect(await cache.brpop('l:0', 0.2)).toBeNull();
+    for (let i = 0; i < n; i++) await cache.deleteMany([`z:${i}`, `l:${i}`]);
+  });
+
   it('the readonly cache reads from replicas and rejects writes with a clear error', async () => {
     const writer = app.cache('default');
     const readonly = app.cache('readonly');

@@ -20,6 +20,7 @@ import { ZstdCompressor } from '../../lib/codec/compressors/zstd-compressor.js';
 import { JsonSerializer } from '../../lib/codec/serializers/json-serializer.js';
 import { MsgpackSerializer } from '../../lib/codec/serializers/msgpack-serializer.js';
 import type { Serializer } from '../../lib/codec/serializers/serializer.js';
+import { memoryTarget, openTargetCache, type CacheFixture } from '../integration/cache-support.js';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/python-vectors/${name}`, import.meta.url));
@@ -291,6 +292,109 @@ describe('python interop: bytes Python wrote', () => {
     it.each(Object.keys(vectors.django))('%s', (name) => {
       const [s, c, valueName] = name.split('/') as [SerializerName, CompressorName, string];
       expect(codec(s, c).decode(hex(vectors.django[name]!))).toEqual(DJANGO_VALUES[valueName]);
+    });
+  });
+
+  // Sorted-set members and list elements are encoded like values (as django-valkey's sorted-set
+  // and list commands do), so the member bytes are the codec's: on the in-memory store, a member
+  // we add is stored as the bytes Python writes (where our serializer's bytes are Python's), and
+  // members Python wrote read back equal (all of them).
+  describe('sorted-set members and list elements', () => {
+    // JSON members whose bytes differ from Python's: our JSON is compact (`{"a":1}`, no space
+    // after `,` and `:`) and writes non-ASCII (and DEL) as they are, not as `\uXXXX`; they read back
+    // equal, but a Django process looking such a member up (ZSCORE, ZRANK, LREM) sends other
+    // bytes and does not find it.
+    const JSON_NOT_SAME = [
+      'unicode',
+      'escapes',
+      'list',
+      'tuple',
+      'dict',
+      'nested',
+      'int_keys',
+      'big_ints_nested',
+      'non_finite_nested',
+      'django_types',
+      'proto_key',
+    ];
+    const cases: Array<[SerializerName, string, unknown, boolean, Buffer]> = [
+      ...Object.keys(JSON_VALUES).map(
+        (name) =>
+          [
+            'json',
+            name,
+            JSON_VALUES[name],
+            !JSON_NOT_SAME.includes(name),
+            hex(vectors.json[name]!),
+          ] as [SerializerName, string, unknown, boolean, Buffer],
+      ),
+      ...Object.keys(MSGPACK)
+        .filter((name) => {
+          const [v] = MSGPACK[name]!;
+          // Python stores ints raw (see `raw`), not msgpack-packed.
+          return !(typeof v === 'number' && Number.isInteger(v)) && typeof v !== 'bigint';
+        })
+        .map(
+          (name) =>
+            [
+              'msgpack',
+              name,
+              MSGPACK[name]![0],
+              MSGPACK[name]![1],
+              hex(vectors.msgpack[name]!),
+            ] as [SerializerName, string, unknown, boolean, Buffer],
+        ),
+      ...(['int', 'zero', 'negative_int', 'int64_max', 'int64_min'] as const).flatMap((name) =>
+        (['json', 'msgpack'] as const).map(
+          (s) =>
+            [s, `raw ${name}`, RAW[name], true, hex(vectors.raw[name]!)] as [
+              SerializerName,
+              string,
+              unknown,
+              boolean,
+              Buffer,
+            ],
+        ),
+      ),
+    ];
+    const fixtures = new Map<SerializerName, CacheFixture>();
+    beforeAll(async () => {
+      for (const serializer of ['json', 'msgpack'] as const)
+        fixtures.set(
+          serializer,
+          await openTargetCache(memoryTarget(), { options: { serializer } }),
+        );
+    });
+    afterAll(async () => {
+      for (const fx of fixtures.values()) await fx.close();
+    });
+
+    it.each(cases)('%s %s', async (serializer, _name, value, sameBytes, python) => {
+      const { cache, raw, flush } = fixtures.get(serializer)!;
+      await flush();
+      // Written by Python (the raw bytes): read back equal.
+      await raw.zadd(':1:pz', 1, python);
+      await raw.rpush(':1:pl', python);
+      const [[member, score]] = (await cache.zrange('pz', 0, -1, { withscores: true }))!;
+      expectSame(member, value);
+      expect(score).toBe(1);
+      const [element] = await cache.lrange('pl', 0, -1);
+      expectSame(element, value);
+      // Written by us: the same bytes where our serializer writes Python's.
+      await cache.zadd('z', [[value, 2]]);
+      await cache.lpush('l', [value]);
+      const [stored] = await raw.zrangeBuffer(':1:z', 0, -1);
+      const [pushed] = await raw.lrangeBuffer(':1:l', 0, -1);
+      expect(pushed).toEqual(stored);
+      if (sameBytes) {
+        expect(stored!.toString('hex')).toBe(python.toString('hex'));
+        // So a member Python added is found by value, and the other way round.
+        expect(await cache.zscore('pz', value)).toBe(1);
+        expect(await cache.lrem('pl', 0, value)).toBe(1);
+      } else {
+        expect(stored!.toString('hex')).not.toBe(python.toString('hex'));
+        expectSame(cache.client.codec.decode(stored!), cache.client.codec.decode(python));
+      }
     });
   });
 });

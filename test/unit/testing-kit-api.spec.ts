@@ -3,14 +3,16 @@
  * cluster specs run against real servers) on the in-memory store of `nestjs-valkey-cache/testing`,
  * so the testing kit cannot drift from real behaviour: every serializer x compressor pair, expiry
  * (with real sleeps of a few hundred ms), counters past int64 through the module's Lua scripts,
- * keys and patterns, locks; then the cluster backend's share of it on `InMemoryClusterClient`.
+ * keys and patterns, locks, sorted sets and lists; then the cluster backend's share of it on `InMemoryClusterClient`.
  * No server is started (unit project).
  */
 import { coreApi } from '../integration/api-core.js';
 import { countersApi } from '../integration/api-counters.js';
 import { expiryApi } from '../integration/api-expiry.js';
 import { keysApi } from '../integration/api-keys.js';
+import { listsApi } from '../integration/api-lists.js';
 import { lockApi } from '../integration/api-lock.js';
+import { sortedSetsApi } from '../integration/api-sorted-sets.js';
 import {
   CODEC_EACH_ONCE,
   memoryClusterTarget,
@@ -24,6 +26,8 @@ describe('the cache API on the in-memory store', () => {
   countersApi(target);
   keysApi(target);
   lockApi(target);
+  sortedSetsApi(target);
+  listsApi(target);
 });
 
 // The cluster backend in memory (InMemoryClusterClient): every serializer and compressor once,
@@ -33,4 +37,6 @@ describe('the cache API of a ValkeyClusterCache on the in-memory store', () => {
   coreApi(target, CODEC_EACH_ONCE);
   countersApi(target);
   keysApi(target);
+  sortedSetsApi(target);
+  listsApi(target);
 });

@@ -76,7 +76,9 @@ function dumpValue(v: StoredValue): Buffer {
         ? v.data.map(b64)
         : v.type === 'set'
           ? [...v.data.keys()].map((m) => b64(bin(m)))
-          : [...v.data].map(([f, { value }]) => [b64(bin(f)), b64(value)]);
+          : v.type === 'zset'
+            ? [...v.data].map(([m, score]) => [b64(bin(m)), String(score)])
+            : [...v.data].map(([f, { value }]) => [b64(bin(f)), b64(value)]);
   return Buffer.from(DUMP_MAGIC + JSON.stringify({ type: v.type, data }));
 }
 
@@ -97,6 +99,13 @@ function restoreValue(ctx: Context, payload: Buffer): StoredValue {
       return {
         type,
         data: new Map((data as string[]).map((m) => [keyOf(buf(m)), ctx.server.nextSeq()])),
+      };
+    case 'zset':
+      return {
+        type,
+        data: new Map(
+          (data as Array<[string, string]>).map(([m, sc]) => [keyOf(buf(m)), Number(sc)]),
+        ),
       };
     default:
       return {

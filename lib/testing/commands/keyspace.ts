@@ -72,6 +72,18 @@ export function listOf(ctx: Context, key: string, create: boolean): Buffer[] | u
   return value.data;
 }
 
+export function zsetOf(
+  ctx: Context,
+  key: string,
+  create: boolean,
+): Map<string, number> | undefined {
+  const v = typed(ctx, key, 'zset');
+  if (v || !create) return v?.data;
+  const data = new Map<string, number>();
+  store(ctx, key, { type: 'zset', data }, undefined);
+  return data;
+}
+
 /** Deletes `key` when its collection became empty (Valkey never keeps empty collections). */
 export function dropIfEmpty(ctx: Context, key: string): void {
   const e = ctx.db.get(key);

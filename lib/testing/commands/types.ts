@@ -12,7 +12,9 @@ export type StoredValue =
   | { readonly type: 'string'; data: Buffer }
   | { readonly type: 'set'; readonly data: Map<string, number> }
   | { readonly type: 'hash'; readonly data: Map<string, { seq: number; value: Buffer }> }
-  | { readonly type: 'list'; data: Buffer[] };
+  | { readonly type: 'list'; data: Buffer[] }
+  /** A sorted set: member (as a latin1 string of its bytes) to score. */
+  | { readonly type: 'zset'; readonly data: Map<string, number> };
 
 export interface Entry {
   /** Creation order: SCAN cursors are built on it. */
