@@ -1,5 +1,5 @@
+import { cachesOf, type CacheSource } from '../module/cache-source.js';
 import { metrics, trace } from '@opentelemetry/api';
-import type { ValkeyCache } from '../cache/valkey-cache.js';
 import type { ResolvedCacheConfig } from '../config/resolved-config.js';
 import { parseLocation } from '../config/location.js';
 import { CacheInstruments } from './cache-instruments.js';
@@ -16,14 +16,7 @@ import {
 export const INSTRUMENTATION_SCOPE = 'nestjs-valkey-cache';
 
 /** Where the instrumented caches come from: a `CacheHandler` (every alias), or a list of caches. */
-export type InstrumentedCaches =
-  | {
-      /** Every alias of the module. */
-      aliases(): string[];
-      /** The cache of `alias`. */
-      get(alias: string): ValkeyCache;
-    }
-  | Iterable<ValkeyCache>;
+export type InstrumentedCaches = CacheSource;
 
 /** What {@link instrumentCaches} set up; {@link detach} undoes it. */
 export interface CacheInstrumentation {
@@ -31,12 +24,6 @@ export interface CacheInstrumentation {
   readonly aliases: readonly string[];
   /** Detaches every observer and stops reporting the counters. Idempotent. */
   detach(): void;
-}
-
-function cachesOf(source: InstrumentedCaches): ValkeyCache[] {
-  return 'aliases' in source && typeof source.aliases === 'function'
-    ? source.aliases().map((a) => source.get(a))
-    : [...(source as Iterable<ValkeyCache>)];
 }
 
 /** Every password the cache's config holds, so that none reaches a span. */

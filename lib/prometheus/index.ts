@@ -2,8 +2,8 @@
  * Prometheus export of the cache metrics (`nestjs-valkey-cache/prometheus`; needs the optional
  * peer `prom-client`).
  */
+import { cachesOf, type CacheSource } from '../module/cache-source.js';
 import { Counter, register as globalRegistry, type Metric, type Registry } from 'prom-client';
-import type { ValkeyCache } from '../cache/valkey-cache.js';
 import {
   CACHE_OPERATIONS,
   LATENCY_BUCKETS_MS,
@@ -11,14 +11,7 @@ import {
 } from '../cache/cache-metrics.js';
 
 /** Where the exported caches come from: a `CacheHandler` (every alias), or a list of caches. */
-export type CacheMetricsSource =
-  | {
-      /** Every alias of the module. */
-      aliases(): string[];
-      /** The cache of `alias`. */
-      get(alias: string): ValkeyCache;
-    }
-  | Iterable<ValkeyCache>;
+export type CacheMetricsSource = CacheSource;
 
 /** Options of {@link registerCacheMetrics}. */
 export interface PrometheusCacheMetricsOptions {
@@ -60,11 +53,7 @@ const COUNTERS: ReadonlyArray<
 ];
 
 function snapshotsOf(source: CacheMetricsSource): CacheMetricsSnapshot[] {
-  const caches: ValkeyCache[] =
-    'aliases' in source && typeof source.aliases === 'function'
-      ? source.aliases().map((a) => source.get(a))
-      : [...(source as Iterable<ValkeyCache>)];
-  return caches.map((c) => c.metrics.snapshot());
+  return cachesOf(source).map((c) => c.metrics.snapshot());
 }
 
 /**
