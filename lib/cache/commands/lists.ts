@@ -1,6 +1,6 @@
 import type { Valkey } from 'iovalkey';
 import { CacheArgumentError, CacheConnectionError, CacheKeyNotFoundError } from '../../errors.js';
-import { MISSING, describe, listOf } from '../cache-core.js';
+import { describe, listOf } from '../cache-core.js';
 import { toCacheError } from '../to-cache-error.js';
 import type { CacheValue, ListSide, VersionOption } from '../cache-options.js';
 
@@ -64,15 +64,6 @@ export class ListCommands extends SortedSetCommands {
     return s;
   }
 
-  private decodeAll<T>(raws: readonly Buffer[], fullKey: string): T[] {
-    const out: T[] = [];
-    for (const r of raws) {
-      const value = this.decode(r, fullKey, MISSING);
-      if (value !== MISSING) out.push(value as T);
-    }
-    return out;
-  }
-
   private decodeOne<T>(raw: Buffer | null, fullKey: string): T | null {
     return raw === null ? null : (this.decode(raw, fullKey, null) as T | null);
   }
@@ -114,7 +105,7 @@ export class ListCommands extends SortedSetCommands {
     }
     const n = intArg(count, 'count', this.alias);
     const raws = await this.run(() => this.client.clientFor(k, true)[command](k, n));
-    return raws === null ? [] : this.decodeAll<T>(raws, k);
+    return raws === null ? [] : this.decodeEach<T>(raws, k);
   }
 
   /** Removes and returns the first element (`null` when the list is empty). */
@@ -143,7 +134,7 @@ export class ListCommands extends SortedSetCommands {
     const k = this.makeKey(key, opts?.version);
     const [a, b] = [intArg(start, 'start', this.alias), intArg(end, 'end', this.alias)];
     const raws = await this.run(() => this.client.clientFor(k, false).lrangeBuffer(k, a, b));
-    return this.decodeAll<T>(raws, k);
+    return this.decodeEach<T>(raws, k);
   }
 
   /** Length of the list at `key` (0 when missing). */

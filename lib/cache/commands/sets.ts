@@ -9,13 +9,22 @@ const DEFAULT_SSCAN_COUNT = 10;
 
 /** Sets: key prefixed and versioned, members encoded like values (django-valkey's set commands). */
 export class SetCommands extends KeyCommands {
-  private decodeMembers<T>(raws: readonly Buffer[], fullKey: string): Set<T> {
-    const out = new Set<T>();
+  /**
+   * Decodes the members or elements of a collection reply (sets, and the sorted-set and list
+   * families above): with `undecodableAsMiss` an undecodable one is skipped, otherwise `decode`
+   * throws its `CacheDecodeError`.
+   */
+  protected decodeEach<T>(raws: readonly Buffer[], fullKey: string): T[] {
+    const out: T[] = [];
     for (const r of raws) {
       const member = this.decode(r, fullKey, MISSING);
-      if (member !== MISSING) out.add(member as T);
+      if (member !== MISSING) out.push(member as T);
     }
     return out;
+  }
+
+  private decodeMembers<T>(raws: readonly Buffer[], fullKey: string): Set<T> {
+    return new Set(this.decodeEach<T>(raws, fullKey));
   }
 
   private keysOf(keys: Iterable<string>, version?: number): string[] {
@@ -182,12 +191,7 @@ export class SetCommands extends KeyCommands {
           const raw = await c.srandmemberBuffer(k);
           return raw === null ? null : (this.decode(raw, k, null) as T | null);
         }
-        const members: T[] = [];
-        for (const r of await c.srandmemberBuffer(k, count)) {
-          const member = this.decode(r, k, MISSING);
-          if (member !== MISSING) members.push(member as T);
-        }
-        return members;
+        return this.decodeEach<T>(await c.srandmemberBuffer(k, count), k);
       },
       'srandmember',
       k,

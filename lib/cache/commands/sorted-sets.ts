@@ -40,15 +40,6 @@ export class SortedSetCommands extends HashCommands {
     return out;
   }
 
-  private decodeList<T>(raws: readonly Buffer[], fullKey: string): T[] {
-    const out: T[] = [];
-    for (const r of raws) {
-      const member = this.decode(r, fullKey, MISSING);
-      if (member !== MISSING) out.push(member as T);
-    }
-    return out;
-  }
-
   /** Runs a read that replies members (with scores when `withscores`) and decodes them. */
   private async readRange<T>(
     k: string,
@@ -60,7 +51,7 @@ export class SortedSetCommands extends HashCommands {
     const raws = (await this.run(() =>
       this.client.clientFor(k, false).callBuffer(command, k, ...rest),
     )) as Buffer[];
-    return withscores ? this.decodePairs<T>(raws, k) : this.decodeList<T>(raws, k);
+    return withscores ? this.decodePairs<T>(raws, k) : this.decodeEach<T>(raws, k);
   }
 
   /**
