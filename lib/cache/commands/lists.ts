@@ -64,6 +64,21 @@ export class ListCommands extends SortedSetCommands {
     return s;
   }
 
+  /** The keys, sides and connection of an `LMOVE`/`BLMOVE` (both keys on one server). */
+  private moveArgs(
+    source: string,
+    destination: string,
+    whereFrom: ListSide,
+    whereTo: ListSide,
+    opts: VersionOption | undefined,
+  ): { s: string; d: string; from: ListSide; to: ListSide; conn: Valkey } {
+    const s = this.makeKey(source, opts?.version);
+    const d = this.makeKey(destination, opts?.version);
+    const from = this.side(whereFrom, 'whereFrom');
+    const to = this.side(whereTo, 'whereTo');
+    return { s, d, from, to, conn: this.clientForAll([s, d], true) };
+  }
+
   private decodeOne<T>(raw: Buffer | null, fullKey: string): T | null {
     return raw === null ? null : (this.decode(raw, fullKey, null) as T | null);
   }
@@ -234,10 +249,7 @@ export class ListCommands extends SortedSetCommands {
     whereTo: ListSide = 'RIGHT',
     opts?: VersionOption,
   ): Promise<T | null> {
-    const s = this.makeKey(source, opts?.version);
-    const d = this.makeKey(destination, opts?.version);
-    const [from, to] = [this.side(whereFrom, 'whereFrom'), this.side(whereTo, 'whereTo')];
-    const conn = this.clientForAll([s, d], true);
+    const { s, d, from, to, conn } = this.moveArgs(source, destination, whereFrom, whereTo, opts);
     const raw = await this.run(
       () => conn.callBuffer('LMOVE', s, d, from, to) as Promise<Buffer | null>,
     );
@@ -301,10 +313,7 @@ export class ListCommands extends SortedSetCommands {
     whereTo: ListSide = 'RIGHT',
     opts?: VersionOption,
   ): Promise<T | null> {
-    const s = this.makeKey(source, opts?.version);
-    const d = this.makeKey(destination, opts?.version);
-    const [from, to] = [this.side(whereFrom, 'whereFrom'), this.side(whereTo, 'whereTo')];
-    const conn = this.clientForAll([s, d], true);
+    const { s, d, from, to, conn } = this.moveArgs(source, destination, whereFrom, whereTo, opts);
     const raw = (await this.blockingCall('blmove', conn, timeout, (c, t) =>
       c.callBuffer('BLMOVE', s, d, from, to, t),
     )) as Buffer | null;
