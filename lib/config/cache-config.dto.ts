@@ -13,6 +13,7 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { isCredentialProvider } from './credential-rules.js';
 
 /**
  * The shape of one cache config, as class-validator DTOs. Only types and ranges live here;
@@ -64,10 +65,7 @@ const IsTls = rule(
 
 const IsCredentialProvider = rule(
   'isCredentialProvider',
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as { getCredentials?: unknown }).getCredentials === 'function',
+  isCredentialProvider,
   'must be an object with a getCredentials() method returning { username?, password }',
 );
 

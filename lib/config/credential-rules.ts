@@ -3,7 +3,8 @@ import { parseLocation } from './location.js';
 
 type Problem = { path: string; message: string };
 
-const hasGetter = (v: unknown): v is CredentialProvider =>
+/** Whether `v` has the shape of a {@link CredentialProvider} (an object with `getCredentials()`). */
+export const isCredentialProvider = (v: unknown): v is CredentialProvider =>
   typeof v === 'object' &&
   v !== null &&
   typeof (v as { getCredentials?: unknown }).getCredentials === 'function';
@@ -19,7 +20,7 @@ export function checkCredentialProviders(
   locations: readonly string[],
   out: Problem[],
 ): void {
-  if (hasGetter(options['credentialProvider'])) {
+  if (isCredentialProvider(options['credentialProvider'])) {
     const kwargs = options['connectionPoolKwargs'];
     const fixed = [
       options['username'] !== undefined && 'options.username',
@@ -44,7 +45,7 @@ export function checkCredentialProviders(
   const sentinelKwargs = options['sentinelKwargs'];
   if (typeof sentinelKwargs !== 'object' || sentinelKwargs === null) return;
   const kw = sentinelKwargs as Record<string, unknown>;
-  if (hasGetter(kw['credentialProvider'])) {
+  if (isCredentialProvider(kw['credentialProvider'])) {
     const fixed = ['username', 'password'].filter((k) => kw[k] !== undefined);
     if (fixed.length > 0) {
       out.push({

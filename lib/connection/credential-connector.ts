@@ -52,7 +52,7 @@ export function createValkey(options: RedisOptions & CredentialOptions): Valkey 
       : DirectConnector);
   const client = new Valkey({
     ...rest,
-    Connector: credentialConnector(base, (connector) => async () => {
+    Connector: credentialConnector(base, async (connector) => {
       if (sentinelCredentialProvider !== undefined) {
         const c = await ask(
           sentinelCredentialProvider,
@@ -109,13 +109,13 @@ async function ask(provider: CredentialProvider, optionPath: string): Promise<Cr
  */
 function credentialConnector(
   base: ConnectorClass,
-  prepare: (connector: AbstractConnector) => () => Promise<void>,
+  prepare: (connector: AbstractConnector) => Promise<void>,
 ): ConnectorClass {
   const connectBase = (base.prototype as AbstractConnector).connect;
   return class CredentialConnector extends base {
     override async connect(emit: ErrorEmitter): Promise<NetStream> {
       try {
-        await prepare(this)();
+        await prepare(this);
       } catch (err) {
         if (!(err instanceof CredentialProviderError)) throw err;
         this.firstError = err;
