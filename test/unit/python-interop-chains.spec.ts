@@ -5,8 +5,6 @@
  * single codec of the format that wrote it, whatever the chain's order.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 import { BrotliCompressor } from '../../lib/codec/compressors/brotli-compressor.js';
 import { CompressorChain } from '../../lib/codec/compressors/compressor-chain.js';
@@ -21,19 +19,9 @@ import { MsgpackSerializer } from '../../lib/codec/serializers/msgpack-serialize
 import { SerializerChain } from '../../lib/codec/serializers/serializer-chain.js';
 import type { Serializer } from '../../lib/codec/serializers/serializer.js';
 import { ValueCodec } from '../../lib/codec/value-codec.js';
+import { loadPythonVectors } from '../support/python-vectors.js';
 
-interface Vectors {
-  raw: Record<string, string>;
-  json: Record<string, string>;
-  msgpack: Record<string, string>;
-  payload: string;
-  compressed: Record<string, string>;
-  large: { length: number; sha256: string; compressed: Record<string, string> };
-  django: Record<string, string>;
-}
-
-const file = fileURLToPath(new URL('../fixtures/python-vectors/vectors.json', import.meta.url));
-const vectors = JSON.parse(readFileSync(file, 'utf8')) as Vectors;
+const vectors = loadPythonVectors();
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 
 const SERIALIZERS: Record<string, () => Serializer> = {

@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 import { ValueCodec } from '../../lib/codec/value-codec.js';
 import { BrotliCompressor } from '../../lib/codec/compressors/brotli-compressor.js';
@@ -21,22 +20,10 @@ import { JsonSerializer } from '../../lib/codec/serializers/json-serializer.js';
 import { MsgpackSerializer } from '../../lib/codec/serializers/msgpack-serializer.js';
 import type { Serializer } from '../../lib/codec/serializers/serializer.js';
 import { memoryTarget, openTargetCache, type CacheFixture } from '../integration/cache-support.js';
+import { loadPythonVectors, pythonFixture } from '../support/python-vectors.js';
 
-const fixture = (name: string): string =>
-  fileURLToPath(new URL(`../fixtures/python-vectors/${name}`, import.meta.url));
-
-interface Vectors {
-  generator: Record<string, string>;
-  raw: Record<string, string>;
-  json: Record<string, string>;
-  msgpack: Record<string, string>;
-  payload: string;
-  compressed: Record<string, string>;
-  large: { length: number; sha256: string; compressed: Record<string, string> };
-  django: Record<string, string>;
-}
-
-const vectors = JSON.parse(readFileSync(fixture('vectors.json'), 'utf8')) as Vectors;
+const fixture = pythonFixture;
+const vectors = loadPythonVectors();
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 
 type SerializerName = 'json' | 'msgpack';
